@@ -1,0 +1,36 @@
+"""Choices of the accounts app: the sources Watchpost collects, roles, check outcomes."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Source(models.TextChoices):
+    """A kind of data collected from a member account."""
+
+    GUARDDUTY = "guardduty", "GuardDuty"
+    MACIE = "macie", "Macie"
+    INSPECTOR = "inspector", "Inspector"
+    CLOUDTRAIL = "cloudtrail", "CloudTrail"
+    COSTS = "costs", "Costs"
+    BUDGETS = "budgets", "Budgets"
+
+
+class Role(models.TextChoices):
+    """A person's role; each is a Django group with the permissions listed in accounts.roles."""
+
+    ADMIN = "Admin", "Admin"
+    ANALYST = "Analyst", "Analyst"
+    MANAGER = "Manager", "Manager"
+    VIEWER = "Viewer", "Viewer"
+
+
+class CheckOutcome(models.TextChoices):
+    """The outcome of a collection or a connection check, as CONTRACT.md names them."""
+
+    OK = "ok", "OK"
+    PARTIAL = "partial", "Partial"
+    FAILED = "failed", "Failed"
+    NOT_ENABLED = "not_enabled", "Not enabled"
+    ACCESS_DENIED = "access_denied", "Access denied"
+    SKIPPED = "skipped", "Skipped"

@@ -1,0 +1,113 @@
+"""Forms of the accounts app; validation lives in the model and accounts.validators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from accounts.choices import Role, Source
+from accounts.models import AwsAccount
+from accounts.validators import known_regions
+
+
+class TagsField(forms.CharField):
+    """Tags as `key=value` lines."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "placeholder": "team=payments\nenv=prod"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return "\n".join(f"{k}={v}" for k, v in value.items())
+        return value
+
+    def to_python(self, value: Any) -> dict[str, str]:
+        text = super().to_python(value) or ""
+        tags: dict[str, str] = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, sep, val = line.partition("=")
+            if not sep or not key.strip():
+                raise ValidationError(f"Line {number}: write tags as key=value.")
+            tags[key.strip()] = val.strip()
+        return tags
+
+
+class AwsAccountForm(forms.ModelForm):
+    """Add or edit a member account. The ExternalId is generated when left empty."""
+
+    regions = forms.MultipleChoiceField(choices=[], widget=forms.SelectMultiple(attrs={"size": 8}))
+    sources = forms.MultipleChoiceField(
+        choices=Source.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    tags = TagsField(required=False)
+    external_id = forms.CharField(
+        required=False,
+        label="ExternalId",
+        help_text="Leave empty to generate one; give the existing one for a role that expects it.",
+    )
+
+    class Meta:
+        model = AwsAccount
+        fields = [
+            "account_id",
+            "name",
+            "role_arn",
+            "external_id",
+            "regions",
+            "sources",
+            "enabled",
+            "owner",
+            "tags",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["regions"].choices = [(r, r) for r in sorted(known_regions())]
+        if self.instance.pk:
+            self.fields["account_id"].disabled = True
+
+    def clean_external_id(self) -> str:
+        value = self.cleaned_data.get("external_id") or ""
+        return value.strip() or (self.instance.external_id if self.instance.pk else "")
+
+    def _post_clean(self) -> None:
+        if not self.cleaned_data.get("external_id"):
+            self.cleaned_data.pop("external_id", None)  # keep the model's generated default
+        super()._post_clean()
+
+
+class PersonForm(forms.Form):
+    """A person's role and the accounts they may see."""
+
+    role = forms.ChoiceField(choices=[("", "No role"), *Role.choices], required=False)
+    all_accounts = forms.BooleanField(required=False, label="Sees every account")
+    accounts = forms.ModelMultipleChoiceField(
+        queryset=AwsAccount.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    is_active = forms.BooleanField(required=False, label="Active")
+
+
+class PersonCreateForm(forms.ModelForm):
+    """A new person with a first password; the role and accounts are set on the next page."""
+
+    password = forms.CharField(widget=forms.PasswordInput, min_length=12)
+
+    class Meta:
+        model = get_user_model()
+        fields = ["username", "email", "first_name", "last_name"]
+
+
+class TokenCreateForm(forms.Form):
+    """A new API token for oneself."""
+
+    name = forms.CharField(max_length=100, help_text="What uses it, e.g. 'Jira sync'.")
+    can_write = forms.BooleanField(
+        required=False, label="Write access", help_text="Needed to change findings' workflow."
+    )
+    expires_in_days = forms.IntegerField(
+        required=False, min_value=1, max_value=3650, label="Expires after (days)"
+    )

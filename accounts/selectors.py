@@ -1,0 +1,49 @@
+"""Reads of the accounts app, always scoped to what the person asking may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from accounts.models import ApiToken, AuditEvent, AwsAccount, hash_token
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def account_list_for_user(*, user: User) -> QuerySet[AwsAccount]:
+    """The member accounts `user` may see (none without access: fails closed)."""
+    return AwsAccount.objects.visible_to(user)
+
+
+def account_get_for_user(*, user: User, account_id: str) -> AwsAccount | None:
+    """One member account by its 12-digit id, or None if it does not exist or `user` may not see it."""
+    return account_list_for_user(user=user).filter(account_id=account_id).first()
+
+
+def account_ids_for_user(*, user: User) -> QuerySet[Any]:
+    """The primary keys of the accounts `user` may see, as a subquery for other apps' selectors."""
+    return account_list_for_user(user=user).values("pk")
+
+
+def token_get_by_raw(*, raw: str) -> ApiToken | None:
+    """The usable token whose raw value is `raw`, or None (unknown, revoked or expired)."""
+    if not raw:
+        return None
+    return ApiToken.objects.usable().select_related("user").filter(key_hash=hash_token(raw)).first()
+
+
+def token_list_for_user(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
+    """The tokens `user` may see: their own, or everyone's for those who manage tokens."""
+    tokens = ApiToken.objects.select_related("user")
+    if user.has_perm("accounts.manage_all_tokens"):
+        return tokens.all()
+    return tokens.filter(user=user)
+
+
+def audit_list(*, user: AbstractBaseUser) -> QuerySet[AuditEvent]:
+    """The audit log for those allowed to read it, nothing for others."""
+    if not user.has_perm("accounts.view_audit_log"):
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.all()

@@ -1,0 +1,20 @@
+"""Pages of the accounts app, under /accounts/."""
+
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.account_list, name="account_list"),
+    path("add/", views.account_edit, name="account_add"),
+    path("people/", views.person_list, name="person_list"),
+    path("people/add/", views.person_create, name="person_create"),
+    path("people/<int:pk>/", views.person_edit, name="person_edit"),
+    path("tokens/", views.token_list, name="token_list"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("<str:account_id>/", views.account_detail, name="account_detail"),
+    path("<str:account_id>/edit/", views.account_edit, name="account_edit"),
+]

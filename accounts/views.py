@@ -1,0 +1,137 @@
+"""Pages of the accounts app: member accounts, people, API tokens, the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.forms import AwsAccountForm, PersonCreateForm, PersonForm, TokenCreateForm
+from accounts.models import AccessProfile
+from accounts.roles import role_of
+
+MANAGE_ACCOUNTS = "accounts.manage_accounts"
+MANAGE_PEOPLE = "accounts.manage_people"
+
+
+def account_list(request: HttpRequest) -> HttpResponse:
+    """Member accounts this person sees."""
+    accounts = selectors.account_list_for_user(user=request.user)
+    return render(request, "accounts/awsaccount_list.html", {"accounts": accounts})
+
+
+def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
+    """One member account; 404 for an account this person may not see."""
+    account = selectors.account_get_for_user(user=request.user, account_id=account_id)
+    if account is None:
+        raise Http404("No such account.")
+    return render(request, "accounts/awsaccount_detail.html", {"account": account})
+
+
+@permission_required(MANAGE_ACCOUNTS, raise_exception=True)
+def account_edit(request: HttpRequest, account_id: str | None = None) -> HttpResponse:
+    """Add a member account, or edit one; nothing is written unless every field is valid."""
+    instance = None
+    if account_id:
+        visible = selectors.account_list_for_user(user=request.user)
+        instance = get_object_or_404(visible, account_id=account_id)
+    form = AwsAccountForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.account_save(actor=request.user, account=form.save(commit=False))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Saved {account}.")
+            return redirect("accounts:account_detail", account_id=account.account_id)
+    return render(request, "accounts/awsaccount_form.html", {"form": form, "account": instance})
+
+
+@permission_required(MANAGE_PEOPLE, raise_exception=True)
+def person_list(request: HttpRequest) -> HttpResponse:
+    """Everyone who can log in, with their role and accounts."""
+    people = get_user_model().objects.order_by("username").prefetch_related("groups")
+    profiles = {
+        p.user_id: p
+        for p in AccessProfile.objects.prefetch_related("accounts").filter(user__in=people)
+    }
+    rows = [(person, role_of(person), profiles.get(person.pk)) for person in people]
+    return render(request, "accounts/person_list.html", {"rows": rows})
+
+
+@permission_required(MANAGE_PEOPLE, raise_exception=True)
+def person_create(request: HttpRequest) -> HttpResponse:
+    """Add a person; their role and accounts are set next."""
+    form = PersonCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = form.save(commit=False)
+        person.set_password(form.cleaned_data["password"])
+        person.save()
+        services.audit_record(actor=request.user, action="person.created", target=person)
+        return redirect("accounts:person_edit", pk=person.pk)
+    return render(request, "accounts/person_create.html", {"form": form})
+
+
+@permission_required(MANAGE_PEOPLE, raise_exception=True)
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set a person's role, the accounts they see, and whether they may log in."""
+    person = get_object_or_404(get_user_model(), pk=pk)
+    profile = AccessProfile.objects.filter(user=person).first()
+    initial = {
+        "role": role_of(person) or "",
+        "all_accounts": bool(profile and profile.all_accounts),
+        "accounts": list(profile.accounts.all()) if profile else [],
+        "is_active": person.is_active,
+    }
+    form = PersonForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.person_set_access(
+            actor=request.user,
+            user=person,
+            role=data["role"] or None,
+            all_accounts=data["all_accounts"],
+            accounts=data["accounts"],
+        )
+        services.person_set_active(actor=request.user, user=person, active=data["is_active"])
+        messages.success(request, f"Saved access of {person.get_username()}.")
+        return redirect("accounts:person_list")
+    return render(request, "accounts/person_edit.html", {"form": form, "person": person})
+
+
+def token_list(request: HttpRequest) -> HttpResponse:
+    """This person's API tokens (everyone's for those who manage tokens), and a form for a new one."""
+    form = TokenCreateForm(request.POST or None)
+    new_raw = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_raw = services.token_create(
+            actor=request.user, user=request.user, **form.cleaned_data
+        )
+        form = TokenCreateForm()
+    tokens = selectors.token_list_for_user(user=request.user)
+    context: dict[str, Any] = {"form": form, "tokens": tokens, "new_raw": new_raw}
+    return render(request, "accounts/apitoken_list.html", context)
+
+
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one token this person may see."""
+    token = get_object_or_404(selectors.token_list_for_user(user=request.user), pk=pk)
+    services.token_revoke(actor=request.user, token=token)
+    messages.success(request, f"Revoked token {token.name}.")
+    return redirect("accounts:token_list")
+
+
+@permission_required("accounts.view_audit_log", raise_exception=True)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """The audit log, newest first."""
+    page = Paginator(selectors.audit_list(user=request.user), 100).get_page(request.GET.get("page"))
+    return render(request, "accounts/auditevent_list.html", {"page": page})

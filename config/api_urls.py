@@ -1,0 +1,27 @@
+"""The one DRF router of the API, mounted at /api/v1/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+
+from accounts.api.views import AwsAccountViewSet
+
+router = DefaultRouter()
+router.register("accounts", AwsAccountViewSet, basename="awsaccount")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
+        name="schema",
+    ),
+    path(
+        "schema/docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="api:schema", permission_classes=[AllowAny], authentication_classes=[]
+        ),
+        name="schema-docs",
+    ),
+]

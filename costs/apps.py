@@ -1,0 +1,9 @@
+"""The costs app."""
+
+from django.apps import AppConfig
+
+
+class CostsConfig(AppConfig):
+    """Costs of the member accounts."""
+
+    name = "costs"
