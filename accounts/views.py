@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
@@ -107,17 +108,26 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/person_edit.html", {"form": form, "person": person})
 
 
+@never_cache
 def token_list(request: HttpRequest) -> HttpResponse:
-    """This person's API tokens (everyone's for those who manage tokens), and a form for a new one."""
+    """This person's API tokens (everyone's for those who manage tokens), and a form for a new one.
+
+    A new token's raw value travels to the next page in the session and is removed as it is shown
+    (post/redirect/get), so a reload neither shows it again nor creates a second token.
+    """
     form = TokenCreateForm(request.POST or None)
-    new_raw = None
     if request.method == "POST" and form.is_valid():
-        _token, new_raw = services.token_create(
+        _token, raw = services.token_create(
             actor=request.user, user=request.user, **form.cleaned_data
         )
-        form = TokenCreateForm()
+        request.session["new_token"] = raw
+        return redirect("accounts:token_list")
     tokens = selectors.token_list_for_user(user=request.user)
-    context: dict[str, Any] = {"form": form, "tokens": tokens, "new_raw": new_raw}
+    context: dict[str, Any] = {
+        "form": form,
+        "tokens": tokens,
+        "new_raw": request.session.pop("new_token", None),
+    }
     return render(request, "accounts/apitoken_list.html", context)
 
 

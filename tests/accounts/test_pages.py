@@ -186,7 +186,7 @@ def test_admin_limits_a_person_to_one_account(
 @pytest.mark.django_db
 def test_a_person_creates_a_token_sees_it_once_and_revokes_it(client: Client, bob) -> None:
     client.force_login(bob)
-    response = client.post("/accounts/tokens/", {"name": "Jira", "can_write": "on"})
+    response = client.post("/accounts/tokens/", {"name": "Jira", "can_write": "on"}, follow=True)
     raw = response.context["new_raw"]
     assert raw and raw.encode() in response.content
     assert raw.encode() not in client.get("/accounts/tokens/").content
