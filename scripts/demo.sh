@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make demo`: Watchpost on its embedded defaults. SQLite, tasks in-process, AWS from the local emulator,
+# a demo login printed, served on http://127.0.0.1:8000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DJANGO_DEBUG=1
+export DATABASE_URL="${DEMO_DATABASE_URL:-sqlite:///$PWD/watchpost.sqlite3}"
+unset REDIS_URL || true
+# boto3's own variables: fake credentials for the emulator, never a real profile.
+export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_DEFAULT_REGION=us-east-1
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+unset AWS_PROFILE AWS_SESSION_TOKEN || true
+
+EMULATOR_PORT="${DEMO_EMULATOR_PORT:-4566}"
+if [ -d aws_emulator ]; then
+  python -m aws_emulator --host 127.0.0.1 --port "$EMULATOR_PORT" --seed demo &
+  EMULATOR_PID=$!
+  trap 'kill $EMULATOR_PID 2>/dev/null || true' EXIT
+  export AWS_ENDPOINT_URL="http://127.0.0.1:${EMULATOR_PORT}"
+  for _ in $(seq 1 50); do
+    python - <<PY 2>/dev/null && break
+import socket; socket.create_connection(("127.0.0.1", ${EMULATOR_PORT}), 0.2)
+PY
+    sleep 0.2
+  done
+fi
+
+python manage.py migrate --noinput -v0
+LOGIN=$(python manage.py seed_demo)
+if python manage.py help collect >/dev/null 2>&1; then
+  python manage.py collect
+fi
+echo
+echo "  Watchpost demo: http://127.0.0.1:8000/"
+echo "  ${LOGIN}"
+echo
+python manage.py runserver 127.0.0.1:8000 --noreload
