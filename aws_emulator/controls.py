@@ -1,0 +1,61 @@
+"""Call log and fault injection, shared by the in-process `Emulator` and the `EmulatorServer`."""
+
+from __future__ import annotations
+
+from .dispatch import CallRecord, Dispatcher, Fault
+
+
+class Controls:
+    """Mixin over a `dispatcher` attribute: calls, count(), inject(), clear_faults()."""
+
+    dispatcher: Dispatcher
+
+    @property
+    def calls(self) -> list[CallRecord]:
+        """Every answered call, in order (errors and injected faults included)."""
+        return self.dispatcher.calls
+
+    def count(
+        self,
+        service: str | None = None,
+        operation: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> int:
+        """Number of answered calls matching every given criterion (each ce call costs $0.01)."""
+        return self.dispatcher.count(service, operation, account_id, region)
+
+    def inject(
+        self,
+        service: str,
+        operation: str | None,
+        error_code: str = "ThrottlingException",
+        account_id: str | None = None,
+        region: str | None = None,
+        times: int | None = 1,
+        message: str | None = None,
+        http_status: int | None = None,
+    ) -> Fault:
+        """Answer the next `times` matching calls (None: all of them) with `error_code`.
+
+        `operation=None` matches every operation of the service. The HTTP status defaults to
+        the model's for that error, else AWS's usual one (403 AccessDenied*, 429
+        TooManyRequestsException, 5xx internal errors), else 400 (ThrottlingException on JSON
+        services).
+        """
+        fault = Fault(
+            service, operation, error_code, account_id, region, times, message, http_status
+        )
+        with self.dispatcher.lock:
+            self.dispatcher.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        """Drop every pending injected fault."""
+        with self.dispatcher.lock:
+            self.dispatcher.faults.clear()
+
+    def reset_calls(self) -> None:
+        """Forget the call log (faults stay)."""
+        with self.dispatcher.lock:
+            self.dispatcher.calls.clear()

@@ -1,0 +1,215 @@
+"""Answer one AWS call: authenticate, count, inject faults, validate, handle, validate, serialize.
+
+Both the in-process interceptor and the HTTP server end here, so both modes behave identically.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from botocore.model import OperationModel, ServiceModel
+
+from . import services  # noqa: F401  (registers every handler)
+from .errors import AwsError, EmulatorBug
+from .models import EMULATED_SERVICES
+from .registry import HANDLERS, RequestContext, validation_error
+from .validation import check_input, check_output, error_message
+from .wire import Response, serialize_error, serialize_response
+from .world import World
+
+log = logging.getLogger(__name__)
+
+# HTTP status AWS uses for common errors whose shape carries none in the model.
+_DEFAULT_STATUS = {
+    "AccessDenied": 403,
+    "AccessDeniedException": 403,
+    "UnrecognizedClientException": 403,
+    "InvalidClientTokenId": 403,
+    "TooManyRequestsException": 429,
+    "InternalFailure": 500,
+    "InternalServerError": 500,
+    "InternalServerErrorException": 500,
+    "InternalServerException": 500,
+    "ServiceUnavailable": 503,
+    "ServiceUnavailableException": 503,
+}
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One answered call, successful or not."""
+
+    service: str
+    operation: str
+    account_id: str | None
+    region: str
+    params: dict[str, Any]
+    error_code: str | None
+    at: datetime
+
+
+@dataclass
+class Fault:
+    """An error to answer instead of the real result, `times` times (None: every time)."""
+
+    service: str
+    operation: str | None
+    error_code: str
+    account_id: str | None = None
+    region: str | None = None
+    times: int | None = 1
+    message: str | None = None
+    http_status: int | None = None
+
+    def matches(self, service: str, operation: str, account_id: str, region: str) -> bool:
+        """Whether this fault applies to the call."""
+        return (
+            self.service == service
+            and self.operation in (None, operation)
+            and self.account_id in (None, account_id)
+            and self.region in (None, region)
+            and (self.times is None or self.times > 0)
+        )
+
+
+def status_for(error: AwsError, service: ServiceModel | None) -> int:
+    """The HTTP status of `error`: explicit, else the model's, else AWS's usual one, else 400."""
+    if error.status is not None:
+        return error.status
+    if service is not None and error.code in service.shape_names:
+        shape = service.shape_for(error.code)
+        modelled = shape.metadata.get("error", {}).get("httpStatusCode")
+        if modelled:
+            return int(modelled)
+    return _DEFAULT_STATUS.get(error.code, 400)
+
+
+@dataclass
+class Dispatcher:
+    """Routes calls to handlers and keeps the call log and the fault list."""
+
+    world: World
+    calls: list[CallRecord] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def handle(
+        self,
+        service: ServiceModel | None,
+        operation: str | None,
+        params: dict[str, Any],
+        access_key: str | None,
+        session_token: str | None,
+        region: str,
+    ) -> Response:
+        """Answer one call with (status, headers, body) in the service's wire protocol."""
+        request_id = str(uuid.uuid4())
+        name = service.service_name if service is not None else "unknown"
+        account_id: str | None = None
+        try:
+            op_model = self._operation(service, operation)
+            identity = self.world.identity_for(access_key, session_token)
+            account_id = identity.account_id
+            with self.world.lock:
+                self._fault(name, op_model.name, account_id, region)
+                data = self._run(op_model, params, identity, region)
+            self._record(name, operation, account_id, region, params, None)
+            return serialize_response(op_model, data, request_id)
+        except AwsError as error:
+            self._record(name, operation or "?", account_id, region, params, error.code)
+            if service is None:
+                body = f'{{"__type": "{error.code}", "message": "{error.message}"}}'
+                return status_for(error, None), {"x-amzn-ErrorType": error.code}, body.encode()
+            return serialize_error(service, error, status_for(error, service), request_id)
+
+    def _operation(self, service: ServiceModel | None, operation: str | None) -> OperationModel:
+        if service is None or operation is None:
+            raise AwsError("UnknownOperationException", "The emulator cannot route this request")
+        if (
+            service.service_name not in EMULATED_SERVICES
+            or (service.service_name, operation) not in HANDLERS
+        ):
+            raise AwsError(
+                "UnknownOperationException",
+                f"aws_emulator does not implement {service.service_name}:{operation}",
+            )
+        return service.operation_model(operation)
+
+    def _fault(self, service: str, operation: str, account_id: str, region: str) -> None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(service, operation, account_id, region):
+                    if fault.times is not None:
+                        fault.times -= 1
+                    message = fault.message or f"Injected {fault.error_code} for {operation}"
+                    raise AwsError(fault.error_code, message, fault.http_status)
+
+    def _run(
+        self, op_model: OperationModel, params: dict[str, Any], identity: Any, region: str
+    ) -> dict[str, Any]:
+        service = op_model.service_model.service_name
+        normalized, errors = check_input(op_model.input_shape, params)
+        if errors:
+            member = errors[0].path.split(".")[0]
+            raise validation_error(service, error_message(errors), member)
+        context = RequestContext(
+            world=self.world,
+            service=service,
+            operation=op_model.name,
+            account_id=identity.account_id,
+            region=region,
+            identity=identity,
+            now=self.world.clock(),
+        )
+        data = HANDLERS[(service, op_model.name)](context, normalized)
+        problems = check_output(op_model.output_shape, data)
+        if problems:
+            text = f"{service}:{op_model.name} response breaks its model: {error_message(problems)}"
+            log.error(text)
+            raise EmulatorBug(text)
+        return data
+
+    def _record(
+        self,
+        service: str,
+        operation: str | None,
+        account_id: str | None,
+        region: str,
+        params: dict[str, Any],
+        error_code: str | None,
+    ) -> None:
+        record = CallRecord(
+            service=service,
+            operation=operation or "?",
+            account_id=account_id,
+            region=region,
+            params=copy.deepcopy(params),
+            error_code=error_code,
+            at=self.world.clock(),
+        )
+        with self.lock:
+            self.calls.append(record)
+
+    def count(
+        self,
+        service: str | None = None,
+        operation: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> int:
+        """Number of answered calls matching every given criterion (errors included)."""
+        with self.lock:
+            return sum(
+                1
+                for c in self.calls
+                if service in (None, c.service)
+                and operation in (None, c.operation)
+                and account_id in (None, c.account_id)
+                and region in (None, c.region)
+            )

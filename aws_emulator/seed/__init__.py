@@ -1,0 +1,53 @@
+"""The demo organisation: four accounts, two regions, every kind of finding, cost and budget.
+
+Data templates live in aws_emulator/data/*.json (boto3 shape, timestamps written relative to
+ANCHOR); they are shifted so that ANCHOR becomes `world.clock()` at build time. Everything else is
+generated with a seeded `random.Random`, so two builds at the same instant are identical.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from ..world import World
+from . import costs, findings, trail
+from .templates import EXTERNAL_ID, ROLE_NAME
+
+ACCOUNTS = {
+    "111111111111": ("Management", "aws-management@example.com"),
+    "222222222222": ("Production", "aws-prod@example.com"),
+    "333333333333": ("Staging", "aws-staging@example.com"),
+    "444444444444": ("Data Lake", "aws-datalake@example.com"),
+}
+REGIONS = ("us-east-1", "eu-west-1")
+MANAGEMENT = "111111111111"
+
+__all__ = ["ACCOUNTS", "EXTERNAL_ID", "MANAGEMENT", "REGIONS", "ROLE_NAME", "build_demo_world"]
+
+
+def build_demo_world(
+    hub_account_id: str = MANAGEMENT, seed: int = 20240514, now: datetime | None = None
+) -> World:
+    """Build the demo world; `now` freezes the clock there first (default: real time, running)."""
+    world = World(hub_account_id=hub_account_id)
+    if now is not None:
+        world.clock.freeze(now)
+    rng = random.Random(seed)  # noqa: S311  (deterministic demo data, not crypto)
+    world.organization(management_account_id=MANAGEMENT)
+    for index, (account_id, (name, email)) in enumerate(ACCOUNTS.items()):
+        world.add_account(
+            account_id,
+            name=name,
+            email=email,
+            joined_method="CREATED" if index < 3 else "INVITED",
+            joined_at=world.clock().replace(microsecond=0) - (costs.days(900 - 200 * index)),
+        )
+        world.add_role(account_id, ROLE_NAME, external_id=EXTERNAL_ID)
+    findings.seed_guardduty(world, rng)
+    findings.seed_macie(world)
+    findings.seed_inspector(world)
+    trail.seed_cloudtrail(world, rng)
+    costs.seed_costs(world, rng)
+    costs.seed_budgets(world)
+    return world
