@@ -219,3 +219,88 @@ class AuditEvent(models.Model):
         return (
             f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"
         )
+
+
+class CollectionRun(models.Model):
+    """One collection of one source in one account and region: its outcome, counts and error.
+
+    Written by accounts.collection for every (account, region, source) a run touches, including
+    the ones it skipped, so collection health never has to guess.
+    """
+
+    account = models.ForeignKey(
+        AwsAccount, on_delete=models.CASCADE, related_name="collection_runs"
+    )
+    region = models.CharField(max_length=32)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    outcome = models.CharField(max_length=20, choices=CheckOutcome.choices, blank=True, default="")
+    new = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(
+        default=0, help_text="AWS API calls made (each page counts)."
+    )
+    error = models.TextField(blank=True, default="")
+    full = models.BooleanField(default=False, help_text="Ignored the stored cursor.")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "region", "source", "-started_at"]),
+            models.Index(fields=["-started_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.region} {self.source} {self.outcome or 'running'}"
+
+
+class SyncCursor(models.Model):
+    """Where the last complete collection of a source in an account and region got to.
+
+    The cursor moves only after a complete pass, so an interrupted run starts over from the same
+    point; `state` holds what a collector needs besides a time (e.g. when it last swept archived ids).
+    """
+
+    account = models.ForeignKey(AwsAccount, on_delete=models.CASCADE, related_name="sync_cursors")
+    region = models.CharField(max_length=32)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    cursor = models.DateTimeField(null=True, blank=True)
+    state: Any = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "region", "source"], name="sync_cursor_unique_target"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.region} {self.source} @ {self.cursor}"
+
+
+class ConnectionCheck(models.Model):
+    """The result of the onboarding check of a member account, per source and region."""
+
+    account = models.ForeignKey(
+        AwsAccount, on_delete=models.CASCADE, related_name="connection_checks"
+    )
+    checked_at = models.DateTimeField(default=timezone.now)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, choices=CheckOutcome.choices)
+    caller_arn = models.CharField(max_length=2048, blank=True, default="")
+    # [{"source", "region", "outcome", "error"}]
+    results: Any = models.JSONField(default=list, blank=True)
+    # None: not tested; True: the role refused to be assumed without the ExternalId (good).
+    external_id_enforced = models.BooleanField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"check of {self.account_id} at {self.checked_at:%Y-%m-%d %H:%M}: {self.outcome}"

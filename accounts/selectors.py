@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
-from accounts.models import ApiToken, AuditEvent, AwsAccount, hash_token
+from accounts.models import ApiToken, AuditEvent, AwsAccount, CollectionRun, hash_token
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -47,3 +47,22 @@ def audit_list(*, user: AbstractBaseUser) -> QuerySet[AuditEvent]:
     if not user.has_perm("accounts.view_audit_log"):
         return AuditEvent.objects.none()
     return AuditEvent.objects.all()
+
+
+def collection_run_list_for_user(*, user: User) -> QuerySet[CollectionRun]:
+    """Collection runs of the accounts `user` may see, newest first."""
+    return CollectionRun.objects.filter(account__in=account_ids_for_user(user=user)).select_related(
+        "account"
+    )
+
+
+def collection_health_for_user(*, user: User) -> QuerySet[CollectionRun]:
+    """The latest run of every (account, region, source) `user` may see."""
+    runs = collection_run_list_for_user(user=user)
+    latest = (
+        runs.order_by()  # no default ordering in the GROUP BY
+        .values("account", "region", "source")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    return runs.filter(id__in=latest).order_by("account__account_id", "region", "source")

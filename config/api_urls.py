@@ -5,10 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from accounts.api.views import AwsAccountViewSet
+from accounts.api.views import AwsAccountViewSet, CollectionRunViewSet
 
 router = DefaultRouter()
 router.register("accounts", AwsAccountViewSet, basename="awsaccount")
+router.register("collection-runs", CollectionRunViewSet, basename="collectionrun")
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -119,3 +119,31 @@ def bearer_client(user: AbstractUser, *, can_write: bool = False) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
+
+
+@pytest.fixture
+def aws_world() -> Any:
+    """An empty emulated AWS; the hub identity is account 999999999999."""
+    from aws_emulator import World
+
+    return World(hub_account_id="999999999999")
+
+
+@pytest.fixture
+def emulator(aws_world: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Every boto3 client of this process answered by the emulator; retries without sleeping."""
+    from aws_emulator import Emulator
+    from botocore.retries.standard import ExponentialBackoff
+
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    for name in ["AWS_ENDPOINT_URL", "AWS_PROFILE"]:
+        monkeypatch.delenv(name, raising=False)
+    with Emulator(aws_world) as emu:
+        yield emu
+
+
+def emulate_member(world: Any, account: AwsAccount, *, org: bool = False) -> str:
+    """Make `account` exist in the emulated AWS with its role trusting its ExternalId."""
+    world.add_account(account.account_id, name=account.name or None)
+    world.add_role(account.account_id, account.role_name, external_id=account.external_id)
+    return account.account_id

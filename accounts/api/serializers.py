@@ -39,3 +39,30 @@ class AwsAccountSerializer(serializers.ModelSerializer):
             for name in self.ADMIN_ONLY:
                 fields.pop(name, None)
         return fields
+
+
+class CollectionRunSerializer(serializers.ModelSerializer):
+    """One collection of one source in one account and region."""
+
+    account_id = serializers.CharField(source="account.account_id", read_only=True)
+
+    class Meta:
+        from accounts.models import CollectionRun
+
+        model = CollectionRun
+        fields = [
+            "id",
+            "account_id",
+            "region",
+            "source",
+            "outcome",
+            "new",
+            "updated",
+            "unchanged",
+            "calls",
+            "error",
+            "full",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields

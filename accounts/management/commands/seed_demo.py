@@ -55,6 +55,10 @@ class Command(BaseCommand):
         user.email = user.email or f"{user.username}@example.com"
         user.save()
         person_set_access(
-            actor=None, user=user, role=Role.ADMIN, all_accounts=True, accounts=AwsAccount.objects.all()
+            actor=None,
+            user=user,
+            role=Role.ADMIN,
+            all_accounts=True,
+            accounts=AwsAccount.objects.all(),
         )
         self.stdout.write(f"Demo login: {user.username} / {password}")
