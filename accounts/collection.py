@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.aws import (
@@ -261,16 +262,29 @@ def collect(
     """Collect every target in this process, yielding each run as it ends; marks each account's
     last check with its summary outcome."""
     gateway = gateway or AwsGateway(session_name="watchpost-collect")
-    by_account: dict[int, list[str]] = {}
+    by_account: set[int] = set()
     accounts = list(accounts)
     for target in collection_targets(accounts=accounts, sources=sources):
         run = collection_run_target(target=target, gateway=gateway, full=full)
-        by_account.setdefault(target.account.pk, []).append(run.outcome)
+        by_account.add(target.account.pk)
         yield run
-    now = timezone.now()
     for account in accounts:
         if account.pk in by_account:
-            outcome = account_outcome(by_account[account.pk])
-            AwsAccount.objects.filter(pk=account.pk).update(
-                last_check_at=now, last_check_outcome=outcome
-            )
+            account_refresh_last_check(account=account)
+
+
+def account_refresh_last_check(*, account: AwsAccount) -> str:
+    """Set the account's last check from the latest run of each of its targets; returns it."""
+    latest = (
+        CollectionRun.objects.filter(account=account)
+        .order_by()
+        .values("region", "source")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    outcomes = CollectionRun.objects.filter(id__in=latest).values_list("outcome", flat=True)
+    outcome = account_outcome(outcomes)
+    AwsAccount.objects.filter(pk=account.pk).update(
+        last_check_at=timezone.now(), last_check_outcome=outcome
+    )
+    return outcome

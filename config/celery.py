@@ -10,11 +10,27 @@ import os
 
 from celery import Celery
 
+from accounts.schedule import ORGANIZATION_DISCOVERY_MINUTES, SOURCE_INTERVAL_MINUTES
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("watchpost")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# One entry per source: a fan-out task that queues one collection per account and region.
 # https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html#beat-entries
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    f"collect-{source}": {
+        "task": "accounts.collect_source",
+        "schedule": minutes * 60.0,
+        "args": (source,),
+        # A fan-out older than its interval is superseded by the next one.
+        "options": {"expires": minutes * 60.0},
+    }
+    for source, minutes in SOURCE_INTERVAL_MINUTES.items()
+}
+app.conf.beat_schedule["discover-organization"] = {
+    "task": "accounts.discover_organization",
+    "schedule": ORGANIZATION_DISCOVERY_MINUTES * 60.0,
+}

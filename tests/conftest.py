@@ -132,8 +132,9 @@ def aws_world() -> Any:
 @pytest.fixture
 def emulator(aws_world: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Every boto3 client of this process answered by the emulator; retries without sleeping."""
-    from aws_emulator import Emulator
     from botocore.retries.standard import ExponentialBackoff
+
+    from aws_emulator import Emulator
 
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
     for name in ["AWS_ENDPOINT_URL", "AWS_PROFILE"]:

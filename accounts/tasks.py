@@ -1,0 +1,42 @@
+"""Celery tasks of the accounts app: collection fan-out, one target, organisation discovery.
+
+Tasks take ids and strings, call one service, and are safe to run twice: a collection re-run finds
+nothing new, and the per-target lock keeps two runs of one target from overlapping.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from accounts.aws import AwsGateway
+from accounts.collection import (
+    Target,
+    account_refresh_last_check,
+    collection_run_target,
+    collection_targets,
+)
+from accounts.models import AwsAccount
+
+
+@shared_task(name="accounts.collect_target", acks_late=True)
+def collect_target_task(account_pk: int, region: str, source: str, full: bool = False) -> str:
+    """Collect one (account, region, source); returns the outcome ("gone" if the account is)."""
+    account = AwsAccount.objects.filter(
+        pk=account_pk, enabled=True, retired_at__isnull=True
+    ).first()
+    if account is None:
+        return "gone"
+    gateway = AwsGateway(session_name="watchpost-collect")
+    run = collection_run_target(target=Target(account, region, source), gateway=gateway, full=full)
+    account_refresh_last_check(account=account)
+    return run.outcome
+
+
+@shared_task(name="accounts.collect_source")
+def collect_source_task(source: str) -> int:
+    """Queue one collection per enabled account and region of `source`; returns how many."""
+    accounts = AwsAccount.objects.filter(enabled=True, retired_at__isnull=True)
+    targets = collection_targets(accounts=accounts, sources=[source])
+    for target in targets:
+        collect_target_task.delay(target.account.pk, target.region, target.source)
+    return len(targets)
