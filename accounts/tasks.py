@@ -16,6 +16,11 @@ from accounts.collection import (
     collection_targets,
 )
 from accounts.models import AwsAccount
+from accounts.organizations import (
+    account_check,
+    organization_discover,
+    organization_find_management,
+)
 
 
 @shared_task(name="accounts.collect_target", acks_late=True)
@@ -40,3 +45,15 @@ def collect_source_task(source: str) -> int:
     for target in targets:
         collect_target_task.delay(target.account.pk, target.region, target.source)
     return len(targets)
+
+
+@shared_task(name="accounts.discover_organization")
+def discover_organization_task() -> int:
+    """Discover the organisation's accounts and check the new ones; returns how many were added."""
+    management = organization_find_management()
+    if management is None:
+        return 0
+    result = organization_discover(management=management)
+    for account in result.added:
+        account_check(account=account, enable_on_success=True)
+    return len(result.added)

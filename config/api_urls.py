@@ -6,9 +6,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import AwsAccountViewSet, CollectionRunViewSet
+from findings.api.views import FindingSummaryViewSet, FindingViewSet
 
 router = DefaultRouter()
 router.register("accounts", AwsAccountViewSet, basename="awsaccount")
+router.register("findings", FindingViewSet, basename="finding")
+router.register("summary", FindingSummaryViewSet, basename="summary")
 router.register("collection-runs", CollectionRunViewSet, basename="collectionrun")
 
 urlpatterns = [
