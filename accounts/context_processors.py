@@ -16,7 +16,7 @@ NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Costs", "costs:overview", None),
     ("Budgets", "costs:budget_list", None),
     ("Accounts", "accounts:account_list", None),
-    ("Collection health", "findings:collection_health", None),
+    ("Collection health", "collection_health", None),
 ]
 
 

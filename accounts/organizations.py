@@ -19,6 +19,7 @@ from accounts.aws import AccessDenied, AwsError, AwsGateway, ServiceNotEnabled
 from accounts.choices import CheckOutcome, Source
 from accounts.collection import GLOBAL_REGION
 from accounts.models import AwsAccount, ConnectionCheck
+from accounts.onboarding import hub_principal_learn
 from accounts.services import account_save, audit_record
 from accounts.validators import ROLE_ARN_RE
 
@@ -154,8 +155,9 @@ def account_check(
     the result. Only when asked, also try the role without the ExternalId (it should refuse)."""
     gateway = gateway or AwsGateway(session_name="watchpost-check")
     check = ConnectionCheck(account=account, checked_by=actor if actor and actor.pk else None)
+    first_region = account.regions[0]
+    hub_principal_learn(gateway, first_region)
     try:
-        first_region = account.regions[0]
         identity = gateway.for_account(account, "sts", first_region).call("get_caller_identity")
         check.caller_arn = identity["Arn"]
     except AwsError as exc:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Max, QuerySet
+from django.utils import timezone
 
+from accounts.choices import Source
+from accounts.collection import collection_targets
 from accounts.models import ApiToken, AuditEvent, AwsAccount, CollectionRun, hash_token
+from accounts.schedule import stale_after_minutes
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -66,3 +72,29 @@ def collection_health_for_user(*, user: User) -> QuerySet[CollectionRun]:
         .values("last")
     )
     return runs.filter(id__in=latest).order_by("account__account_id", "region", "source")
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    """One (account, region, source) on the collection health page."""
+
+    account: AwsAccount
+    region: str
+    source: str
+    run: CollectionRun | None
+    stale: bool
+
+
+def collection_health_rows(*, user: User, now: datetime | None = None) -> list[HealthRow]:
+    """Every target of the accounts `user` sees with its latest run; never-run or overdue targets are
+    stale (not collected for twice their schedule)."""
+    now = now or timezone.now()
+    latest = {(r.account_id, r.region, r.source): r for r in collection_health_for_user(user=user)}
+    accounts = account_list_for_user(user=user).filter(enabled=True, retired_at__isnull=True)
+    rows = []
+    for target in collection_targets(accounts=accounts, sources=Source.values):
+        run = latest.pop((target.account.pk, target.region, target.source), None)
+        limit = now - timedelta(minutes=stale_after_minutes(target.source))
+        stale = run is None or (run.finished_at or run.started_at) < limit
+        rows.append(HealthRow(target.account, target.region, target.source, run, stale))
+    return rows

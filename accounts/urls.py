@@ -17,4 +17,5 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit_list"),
     path("<str:account_id>/", views.account_detail, name="account_detail"),
     path("<str:account_id>/edit/", views.account_edit, name="account_edit"),
+    path("<str:account_id>/check/", views.account_check, name="account_check"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -14,7 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import onboarding, organizations, selectors, services
+from accounts.choices import CheckOutcome
 from accounts.forms import AwsAccountForm, PersonCreateForm, PersonForm, TokenCreateForm
 from accounts.models import AccessProfile
 from accounts.roles import role_of
@@ -30,11 +32,49 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 
 def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
-    """One member account; 404 for an account this person may not see."""
+    """One member account; admins also see its onboarding (policies, last connection check)."""
     account = selectors.account_get_for_user(user=request.user, account_id=account_id)
     if account is None:
         raise Http404("No such account.")
-    return render(request, "accounts/awsaccount_detail.html", {"account": account})
+    context: dict[str, Any] = {"account": account}
+    if request.user.has_perm(MANAGE_ACCOUNTS):
+        principal = onboarding.hub_principal_arn()
+        context.update(
+            check=account.connection_checks.first(),
+            trust_policy=json.dumps(onboarding.trust_policy(account, principal), indent=2),
+            permissions_policy=json.dumps(onboarding.permissions_policy(), indent=2),
+            cloudformation=onboarding.cloudformation_template(account, principal),
+        )
+    return render(request, "accounts/awsaccount_detail.html", context)
+
+
+@require_POST
+@permission_required(MANAGE_ACCOUNTS, raise_exception=True)
+def account_check(request: HttpRequest, account_id: str) -> HttpResponse:
+    """Check the connection now; only here, and only when asked, try without the ExternalId."""
+    visible = selectors.account_list_for_user(user=request.user)
+    account = get_object_or_404(visible, account_id=account_id)
+    check = organizations.account_check(
+        account=account,
+        actor=request.user,
+        test_without_external_id=request.POST.get("without_external_id") == "on",
+        enable_on_success=request.POST.get("enable") == "on",
+    )
+    level = messages.SUCCESS if check.outcome == "ok" else messages.ERROR
+    messages.add_message(request, level, f"Connection check: {check.get_outcome_display()}.")
+    return redirect("accounts:account_detail", account_id=account.account_id)
+
+
+def collection_health(request: HttpRequest) -> HttpResponse:
+    """Account x region x source: last outcome, age and error; overdue sources flagged stale."""
+    rows = selectors.collection_health_rows(user=request.user)
+    outcome = request.GET.get("outcome", "")
+    if outcome == "stale":
+        rows = [r for r in rows if r.stale]
+    elif outcome:
+        rows = [r for r in rows if r.run and r.run.outcome == outcome]
+    context = {"rows": rows, "outcome": outcome, "outcomes": CheckOutcome.choices}
+    return render(request, "accounts/collection_health.html", context)
 
 
 @permission_required(MANAGE_ACCOUNTS, raise_exception=True)

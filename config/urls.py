@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as account_views
 from config import views
 
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     ),
     path("auth/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
+    path("collection/", account_views.collection_health, name="collection_health"),
     path("", include("findings.urls")),
     path("", include("costs.urls")),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),

@@ -138,3 +138,79 @@ def test_check_command_prints_results_and_warns_without_external_id(management, 
     call_command("check_account", "111111111111", "--without-external-id", stdout=out)
     assert "111111111111 ok arn:aws:sts::111111111111:assumed-role/" in out.getvalue()
     assert "WITHOUT the ExternalId" in out.getvalue()
+
+
+def test_onboarding_page_shows_policies_and_the_check_button_runs_a_check(
+    client, alice, management, aws_world
+):
+    import json
+
+    client.force_login(alice)
+    response = client.post(
+        "/accounts/111111111111/check/", {"without_external_id": "on"}, follow=True
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Connection check: OK." in page
+    assert "refuses to be assumed without the ExternalId" in page
+    trust = json.loads(response.context["trust_policy"])
+    statement = trust["Statement"][0]
+    assert statement["Condition"]["StringEquals"]["sts:ExternalId"] == management.external_id
+    assert statement["Principal"]["AWS"] == "arn:aws:iam::999999999999:root"
+    actions = json.loads(response.context["permissions_policy"])["Statement"][0]["Action"]
+    assert "guardduty:GetFindings" in actions and not any(
+        ":Put" in a or ":Delete" in a for a in actions
+    )
+    template = json.loads(response.context["cloudformation"])
+    assert template["Resources"]["WatchpostRole"]["Type"] == "AWS::IAM::Role"
+
+
+def test_non_admins_cannot_run_a_check(client, bob, management):
+    client.force_login(bob)
+    assert client.post("/accounts/111111111111/check/").status_code == 403
+    assert not ConnectionCheck.objects.exists()
+
+
+def test_collection_health_flags_stale_and_never_run_sources(
+    client, alice, management, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import CollectionRun
+
+    CollectionRun.objects.create(
+        account=management,
+        region="us-east-1",
+        source="guardduty",
+        outcome="ok",
+        finished_at=timezone.now(),
+    )
+    CollectionRun.objects.create(
+        account=management,
+        region="us-east-1",
+        source="macie",
+        outcome="access_denied",
+        error="<b>denied</b>",
+        started_at=timezone.now() - timedelta(days=1),
+        finished_at=timezone.now() - timedelta(days=1),
+    )
+    client.force_login(alice)
+    rows = {(r.source, r.region): r for r in client.get("/collection/").context["rows"]}
+    assert rows[("guardduty", "us-east-1")].stale is False
+    assert rows[("macie", "us-east-1")].stale is True
+    assert rows[("inspector", "us-east-1")].run is None and rows[("inspector", "us-east-1")].stale
+    page = client.get("/collection/?outcome=access_denied")
+    assert [r.source for r in page.context["rows"]] == ["macie"]
+    assert b"&lt;b&gt;denied&lt;/b&gt;" in page.content
+
+
+def test_collection_health_is_scoped(client, charlie, management):
+    from accounts.models import CollectionRun
+
+    CollectionRun.objects.create(
+        account=management, region="us-east-1", source="guardduty", outcome="ok"
+    )
+    client.force_login(charlie)
+    assert client.get("/collection/").context["rows"] == []
