@@ -13,24 +13,21 @@ export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_PROFILE AWS_SESSION_TOKEN || true
 
 EMULATOR_PORT="${DEMO_EMULATOR_PORT:-4566}"
-if [ -d aws_emulator ]; then
-  python -m aws_emulator --host 127.0.0.1 --port "$EMULATOR_PORT" --seed demo &
-  EMULATOR_PID=$!
-  trap 'kill $EMULATOR_PID 2>/dev/null || true' EXIT
-  export AWS_ENDPOINT_URL="http://127.0.0.1:${EMULATOR_PORT}"
-  for _ in $(seq 1 50); do
-    python - <<PY 2>/dev/null && break
-import socket; socket.create_connection(("127.0.0.1", ${EMULATOR_PORT}), 0.2)
-PY
-    sleep 0.2
-  done
-fi
+python -m aws_emulator --host 127.0.0.1 --port "$EMULATOR_PORT" --seed demo &
+EMULATOR_PID=$!
+trap 'kill $EMULATOR_PID 2>/dev/null || true' EXIT
+export AWS_ENDPOINT_URL="http://127.0.0.1:${EMULATOR_PORT}"
+for _ in $(seq 1 50); do
+  python -c "import socket; socket.create_connection(('127.0.0.1', ${EMULATOR_PORT}), 0.2)" \
+    2>/dev/null && break
+  sleep 0.2
+done
 
 python manage.py migrate --noinput -v0
 LOGIN=$(python manage.py seed_demo)
-if python manage.py help collect >/dev/null 2>&1; then
-  python manage.py collect
-fi
+# The organisation's members, found and checked through the real code path, then collected.
+python manage.py discover_accounts --check
+python manage.py collect
 echo
 echo "  Watchpost demo: http://127.0.0.1:8000/"
 echo "  ${LOGIN}"
