@@ -66,3 +66,21 @@ class CollectionRunSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+
+class AwsAccountWriteSerializer(serializers.Serializer):
+    """What an admin may send to create or change a member account.
+
+    Types are checked here; the domain rules (12-digit id, role ARN of the same account, regions
+    botocore knows) are the model's, so the API refuses exactly what the form and the command do.
+    """
+
+    account_id = serializers.CharField(max_length=12)
+    role_arn = serializers.CharField(max_length=2048)
+    external_id = serializers.CharField(max_length=1224, required=False)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    regions = serializers.ListField(child=serializers.CharField(max_length=32), required=False)
+    sources = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
+    enabled = serializers.BooleanField(required=False)
+    owner = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    tags = serializers.DictField(child=serializers.CharField(max_length=256), required=False)

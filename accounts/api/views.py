@@ -2,24 +2,77 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from rest_framework import viewsets
+from typing import Any
 
-from accounts.api.serializers import AwsAccountSerializer, CollectionRunSerializer
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from accounts.api.permissions import HasModelPermission
+from accounts.api.serializers import (
+    AwsAccountSerializer,
+    AwsAccountWriteSerializer,
+    CollectionRunSerializer,
+)
 from accounts.filtersets import CollectionRunFilterSet
 from accounts.models import AwsAccount, CollectionRun
 from accounts.selectors import account_list_for_user, collection_run_list_for_user
+from accounts.services import account_save
 
 
-class AwsAccountViewSet(viewsets.ReadOnlyModelViewSet):
-    """Member accounts the caller may see; `{account_id}` is the 12-digit id."""
+class AwsAccountViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Member accounts the caller may see; `{account_id}` is the 12-digit id. Admins with a write
+    token may create (POST) and change (PATCH) them; a bad value answers 400 naming the field and
+    writes nothing."""
 
     serializer_class = AwsAccountSerializer
     lookup_field = "account_id"
     lookup_value_regex = r"[^/]+"
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, HasModelPermission]
+    write_permission = "accounts.manage_accounts"
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[AwsAccount]:
         return account_list_for_user(user=self.request.user)
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        if self.request.method in ("POST", "PATCH"):
+            return AwsAccountWriteSerializer
+        return AwsAccountSerializer
+
+    @extend_schema(request=AwsAccountWriteSerializer, responses={201: AwsAccountSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._validated(request, partial=False)
+        account = account_save(actor=request.user, account=AwsAccount(**data))
+        body = AwsAccountSerializer(account, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AwsAccountWriteSerializer, responses={200: AwsAccountSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        account = self.get_object()
+        data = self._validated(request, partial=True)
+        if data.pop("account_id", account.account_id) != account.account_id:
+            raise ValidationError({"account_id": ["An account's id cannot change."]})
+        for name, value in data.items():
+            setattr(account, name, value)
+        account_save(actor=request.user, account=account)
+        return Response(AwsAccountSerializer(account, context=self.get_serializer_context()).data)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
+
+    def _validated(self, request: Request, *, partial: bool) -> dict[str, Any]:
+        serializer = AwsAccountWriteSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
 
 
 class CollectionRunViewSet(viewsets.ReadOnlyModelViewSet):

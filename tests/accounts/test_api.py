@@ -170,3 +170,91 @@ def test_schema_and_docs_are_served_with_the_bearer_scheme() -> None:
 def test_unknown_api_url_answers_json_404(alice) -> None:
     response = bearer_client(alice).get("/api/v1/nothing-here/")
     assert response.status_code == 404
+
+
+ARN = "arn:aws:iam::444444444444:role/WatchpostReadOnly"
+
+
+@pytest.mark.django_db
+def test_an_admin_with_a_write_token_creates_and_changes_an_account(alice) -> None:
+    client = bearer_client(alice, can_write=True)
+    response = client.post(
+        "/api/v1/accounts/",
+        {"account_id": "444444444444", "role_arn": ARN, "name": "Data", "regions": ["eu-west-1"]},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["external_id"].startswith("watchpost-")
+    response = client.patch("/api/v1/accounts/444444444444/", {"owner": "data-team"}, format="json")
+    assert response.status_code == 200
+    account = AwsAccount.objects.get(account_id="444444444444")
+    assert (account.owner, account.regions, account.enabled) == ("data-team", ["eu-west-1"], True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"account_id": "44444", "role_arn": ARN}, "account_id"),
+        (
+            {"account_id": "444444444444", "role_arn": "arn:aws:iam::555555555555:role/X"},
+            "role_arn",
+        ),
+        (
+            {"account_id": "444444444444", "role_arn": "arn:aws:iam::444444444444:user/x"},
+            "role_arn",
+        ),
+        ({"account_id": "444444444444", "role_arn": ARN, "regions": ["mars-1"]}, "regions"),
+        ({"account_id": "444444444444", "role_arn": ARN, "regions": "us-east-1"}, "regions"),
+        ({"account_id": "444444444444", "role_arn": ARN, "sources": ["gd"]}, "sources"),
+        ({"account_id": "444444444444", "role_arn": ARN, "external_id": "a b"}, "external_id"),
+        ({"role_arn": ARN}, "account_id"),
+    ],
+)
+def test_bad_values_answer_400_naming_the_field_and_write_nothing(alice, payload, field) -> None:
+    response = bearer_client(alice, can_write=True).post(
+        "/api/v1/accounts/", payload, format="json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not AwsAccount.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_duplicate_account_is_refused(alice, account_a) -> None:
+    response = bearer_client(alice, can_write=True).post(
+        "/api/v1/accounts/",
+        {"account_id": account_a.account_id, "role_arn": account_a.role_arn},
+        format="json",
+    )
+    assert response.status_code == 400 and "account_id" in response.json()
+
+
+@pytest.mark.django_db
+def test_a_bad_patch_changes_nothing(alice, account_a) -> None:
+    client = bearer_client(alice, can_write=True)
+    response = client.patch(
+        f"/api/v1/accounts/{account_a.account_id}/",
+        {"name": "Renamed", "role_arn": "arn:aws:iam::999999999999:role/X"},
+        format="json",
+    )
+    assert response.status_code == 400 and "role_arn" in response.json()
+    account_a.refresh_from_db()
+    assert account_a.name == "Production"
+
+
+@pytest.mark.django_db
+def test_writes_need_an_admin_and_a_write_token(alice, bob, account_a) -> None:
+    body = {"account_id": "444444444444", "role_arn": ARN}
+    assert bearer_client(alice).post("/api/v1/accounts/", body, format="json").status_code == 403
+    analyst = bearer_client(bob, can_write=True)
+    assert analyst.post("/api/v1/accounts/", body, format="json").status_code == 403
+    assert (
+        analyst.patch("/api/v1/accounts/222222222222/", {"name": "x"}, format="json").status_code
+        == 403
+    )
+    assert (
+        bearer_client(alice, can_write=True).delete("/api/v1/accounts/222222222222/").status_code
+        == 405
+    )
+    assert not AwsAccount.objects.filter(account_id="444444444444").exists()
