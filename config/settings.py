@@ -187,6 +187,9 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.api.throttling.TokenRateThrottle"],
+    # Per token; at least 600 a minute so a ticketing tool's poller never meets it.
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("WATCHPOST_API_RATE", default="1200/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Watchpost API",

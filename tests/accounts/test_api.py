@@ -258,3 +258,28 @@ def test_writes_need_an_admin_and_a_write_token(alice, bob, account_a) -> None:
         == 405
     )
     assert not AwsAccount.objects.filter(account_id="444444444444").exists()
+
+
+@pytest.mark.django_db
+def test_a_token_over_its_rate_gets_429_with_retry_after(alice, bob, monkeypatch) -> None:
+    from django.core.cache import cache
+
+    from accounts.api.throttling import TokenRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "3/min"})
+    client = bearer_client(alice)
+    assert [client.get("/api/v1/accounts/").status_code for _ in range(3)] == [200] * 3
+    limited = client.get("/api/v1/accounts/")
+    assert limited.status_code == 429
+    assert int(limited["Retry-After"]) > 0
+    assert "throttled" in limited.json()["detail"].lower()
+    assert bearer_client(bob).get("/api/v1/accounts/").status_code == 200  # its own budget
+    cache.clear()
+
+
+def test_the_default_rate_lets_a_poller_make_600_requests_a_minute() -> None:
+    from accounts.api.throttling import TokenRateThrottle
+
+    num, seconds = TokenRateThrottle().parse_rate(TokenRateThrottle.THROTTLE_RATES["token"])
+    assert num * 60 / seconds >= 600
