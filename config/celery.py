@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 from accounts.schedule import ORGANIZATION_DISCOVERY_MINUTES, SOURCE_INTERVAL_MINUTES
 
@@ -33,4 +34,9 @@ app.conf.beat_schedule = {
 app.conf.beat_schedule["discover-organization"] = {
     "task": "accounts.discover_organization",
     "schedule": ORGANIZATION_DISCOVERY_MINUTES * 60.0,
+}
+# Each sync snapshots its account's open counts; this covers the days without a sync.
+app.conf.beat_schedule["findings-snapshot-history"] = {
+    "task": "findings.snapshot_history",
+    "schedule": crontab(hour=23, minute=50),
 }

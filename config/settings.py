@@ -201,6 +201,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CollectionSourceEnum": "accounts.choices.Source",
+        "OutcomeEnum": "accounts.choices.CheckOutcome",
+        "FindingSourceEnum": "findings.choices.FindingSource",
+    },
 }
 
 # Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html).

@@ -4,6 +4,12 @@ from django.apps import AppConfig
 
 
 class FindingsConfig(AppConfig):
-    """Findings of the member accounts."""
+    """Findings of the member accounts; registers its syncers with the collection spine."""
 
     name = "findings"
+
+    def ready(self) -> None:
+        from accounts.collection import SourceSpec, source_register
+        from findings.services import guardduty_sync
+
+        source_register(SourceSpec(source="guardduty", sync=guardduty_sync))

@@ -13,5 +13,6 @@ unset AWS_PROFILE AWS_ENDPOINT_URL || true
 ruff check .
 ruff format --check .
 python manage.py makemigrations --check --dry-run >/dev/null
+python manage.py spectacular --validate --fail-on-warn --file /dev/null
 python manage.py collectstatic --noinput -v0
 python -m pytest "$@"

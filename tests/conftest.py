@@ -41,6 +41,12 @@ def _eager_celery() -> Iterator[None]:
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Test users need no PBKDF2 slowness (about 0.3 s a password)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def postgres(db: Any) -> None:
     """The test database is PostgreSQL."""

@@ -1,0 +1,1 @@
+"""The findings API: findings/, findings/{id}/, summary/."""

@@ -1,0 +1,1 @@
+"""One module per AWS source: pure AWS talk returning FindingRecords (no database, no settings)."""

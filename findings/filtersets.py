@@ -1,0 +1,203 @@
+"""The one FilterSet of findings: it drives the API (findings/, summary/) and the findings page.
+
+Every parameter answers 400 naming itself when its value is bad (django-filter's DRF backend turns the
+form's errors into a ValidationError), never 500: enums are checked against their choices, ids and
+dates are parsed here, NUL characters (which PostgreSQL refuses) are refused.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+from typing import Any
+
+import django_filters as filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from findings.choices import OPEN_STATUSES, AwsState, FindingSource, FindingStatus, Severity
+from findings.models import Finding
+
+UNCATEGORISED = "uncategorised"  # the category filter's name for findings without one
+_no_nul = ProhibitNullCharactersValidator()
+
+
+class CommaSeparatedWidget(forms.SelectMultiple):
+    """Reads a parameter given several times, comma-separated, or both (?severity=high,critical)."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        getlist = getattr(data, "getlist", None)
+        raw = getlist(name) if getlist else ([data[name]] if name in data else [])
+        values = raw if isinstance(raw, list | tuple) else [raw]
+        return [part.strip() for v in values for part in str(v).split(",") if part.strip()]
+
+
+class MultipleValueField(forms.Field):
+    """A list of strings, each checked against `pattern` (when given) and refusing NUL characters."""
+
+    widget = CommaSeparatedWidget
+
+    def __init__(self, *, pattern: str | None = None, message: str = "", **kwargs: Any) -> None:
+        self.pattern = re.compile(pattern) if pattern else None
+        self.message = message or "Not a valid value: %(value)s."
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        if not value:
+            return []
+        return [str(v) for v in (value if isinstance(value, list | tuple) else [value])]
+
+    def validate(self, value: list[str]) -> None:
+        super().validate(value)
+        for item in value:
+            _no_nul(item)
+            if len(item) > 255 or (self.pattern and not self.pattern.fullmatch(item)):
+                raise ValidationError(self.message, code="invalid", params={"value": item[:80]})
+
+
+class MultipleValueFilter(filters.Filter):
+    """`field IN (values)`; several values mean any of them."""
+
+    field_class = MultipleValueField
+
+    def filter(self, qs: QuerySet[Any], value: list[str]) -> QuerySet[Any]:
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value})
+
+
+class ChoicesFilter(filters.MultipleChoiceFilter):
+    """One or more of an enum's values, repeatable or comma-separated; anything else is a 400."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", CommaSeparatedWidget)
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+
+class TimeField(forms.DateTimeField):
+    """An ISO 8601 time with a zone (or UTC), or a date (its midnight, UTC).
+
+    A `+` in a URL's query decodes to a space, so "2024-05-14T10:00:00 02:00" is read as +02:00.
+    """
+
+    def to_python(self, value: Any) -> datetime | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        _no_nul(text)
+        text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)
+        try:
+            moment = parse_datetime(text)
+            if moment is None and (day := parse_date(text)) is not None:
+                moment = datetime.combine(day, time.min, tzinfo=UTC)
+            if moment is not None and timezone.is_naive(moment):
+                moment = moment.replace(tzinfo=UTC)
+            if moment is not None:
+                moment.astimezone(UTC)  # refuses what would overflow in UTC
+        except (ValueError, OverflowError):
+            moment = None
+        if moment is None:
+            raise ValidationError(
+                "Enter an ISO 8601 time such as 2024-05-14T09:12:45Z (or a date).", code="invalid"
+            )
+        return moment
+
+
+class TimeFilter(filters.Filter):
+    field_class = TimeField
+
+
+class FindingOrderingFilter(filters.OrderingFilter):
+    """Ordering by a few fields, always with `id` last so pages never overlap nor skip."""
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value in ([], (), {}, "", None):
+            return qs
+        ordering: list[str] = []
+        for param in value:
+            ordering.append(self.get_ordering_value(param))
+            if param.lstrip("-") == "severity":  # within a band, by AWS's score
+                ordering.append(("-" if param.startswith("-") else "") + "severity_score")
+        last = "-id" if ordering[0].startswith("-") else "id"
+        return qs.order_by(*ordering, last)
+
+
+class FindingFilterSet(filters.FilterSet):
+    """Every filter of CONTRACT.md's `findings/`, plus a few of our own (open, remote_ip...)."""
+
+    source = ChoicesFilter(choices=FindingSource.choices)
+    account = MultipleValueFilter(
+        field_name="account__account_id",
+        pattern=r"\d{12}",
+        message="An account id is 12 digits, not %(value)s.",
+    )
+    region = MultipleValueFilter(
+        pattern=r"[a-z]{2}(-[a-z]+)+-\d{1,2}",
+        message="Not a region name such as us-east-1: %(value)s.",
+    )
+    severity = ChoicesFilter(choices=Severity.choices)
+    status = ChoicesFilter(choices=FindingStatus.choices)
+    aws_state = ChoicesFilter(choices=AwsState.choices)
+    category = MultipleValueFilter(method="filter_category")
+    type = filters.CharFilter(lookup_expr="startswith", max_length=255)
+    q = filters.CharFilter(method="filter_q", max_length=200, label="Text")
+    open = filters.BooleanFilter(method="filter_open", label="Open")
+    remote_ip = filters.CharFilter(max_length=64)
+    resource_type = filters.CharFilter(max_length=64)
+    updated_since = TimeFilter(field_name="updated_at", lookup_expr="gte")
+    first_seen_after = TimeFilter(field_name="first_seen", lookup_expr="gte")
+    first_seen_before = TimeFilter(field_name="first_seen", lookup_expr="lte")
+    last_seen_after = TimeFilter(field_name="last_seen", lookup_expr="gte")
+    last_seen_before = TimeFilter(field_name="last_seen", lookup_expr="lte")
+    ordering = FindingOrderingFilter(
+        fields=(
+            ("updated_at", "updated_at"),
+            ("first_seen", "first_seen"),
+            ("last_seen", "last_seen"),
+            ("severity_rank", "severity"),
+            ("severity_score", "severity_score"),
+            ("service_count", "service_count"),
+            ("account__account_id", "account"),
+            ("region", "region"),
+            ("type", "type"),
+            ("status", "status"),
+            ("id", "id"),
+        )
+    )
+
+    class Meta:
+        model = Finding
+        fields: list[str] = []
+
+    def filter_category(self, qs: QuerySet[Finding], name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return qs
+        named = [v for v in value if v.lower() != UNCATEGORISED]
+        match = Q(category__in=named)
+        if len(named) < len(value):
+            match |= Q(category__isnull=True)
+        return qs.filter(match)
+
+    def filter_q(self, qs: QuerySet[Finding], name: str, value: str) -> QuerySet[Finding]:
+        if not value:
+            return qs
+        return qs.filter(
+            Q(title__icontains=value)
+            | Q(description__icontains=value)
+            | Q(resource_id__icontains=value)
+            | Q(remote_ip__icontains=value)
+            | Q(source_id__icontains=value)
+        )
+
+    def filter_open(self, qs: QuerySet[Finding], name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return qs
+        is_open = Q(aws_state=AwsState.ACTIVE, status__in=OPEN_STATUSES)
+        return qs.filter(is_open) if value else qs.exclude(is_open)

@@ -1,0 +1,159 @@
+"""The one Finding model every source shares, keyed on (source, AWS id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import AwsAccount
+from findings.choices import (
+    OPEN_STATUSES,
+    AwsState,
+    FindingSource,
+    FindingStatus,
+    Severity,
+)
+
+__all__ = ["Finding", "FindingQuerySet", "console_url"]
+
+
+class FindingQuerySet(models.QuerySet["Finding"]):
+    """Queries over findings. Reads for people start from findings.selectors, never from here."""
+
+    def open(self) -> FindingQuerySet:
+        """Open findings (CONTRACT.md): AWS says active and our status is open or acknowledged."""
+        return self.filter(aws_state=AwsState.ACTIVE, status__in=OPEN_STATUSES)
+
+
+class Finding(models.Model):
+    """A finding of GuardDuty, Macie or Inspector in one member account and region.
+
+    Stored once per (source, source_id), the payload kept as AWS gave it. `updated_at` is when our copy
+    last changed (AWS's data, its state, or our workflow): it is set by findings.services with the
+    change clock, never by `auto_now`, so a collect that finds nothing new leaves it alone.
+    `status` (ours) and `aws_state` (AWS's) never overwrite each other.
+    """
+
+    source = models.CharField(max_length=16, choices=FindingSource.choices)
+    source_id = models.CharField(
+        max_length=512, help_text="AWS's Id (GuardDuty, Macie) or the finding ARN (Inspector)."
+    )
+    account = models.ForeignKey(AwsAccount, on_delete=models.CASCADE, related_name="findings")
+    region = models.CharField(max_length=32)
+    type = models.CharField(max_length=255)
+    title = models.TextField(blank=True, default="")
+    description = models.TextField(blank=True, default="")
+
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    severity_rank = models.PositiveSmallIntegerField(default=0, help_text="critical 4 .. info 0")
+    severity_score = models.FloatField(null=True, blank=True, help_text="AWS's number as given.")
+    native_severity = models.CharField(max_length=64, blank=True, default="")
+    # null: not categorised (CONTRACT.md answers null, distinct from any label)
+    category = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+
+    status = models.CharField(
+        max_length=20, choices=FindingStatus.choices, default=FindingStatus.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_findings",
+    )
+    ticket_ref = models.CharField(max_length=200, blank=True, default="")
+    aws_state = models.CharField(max_length=16, choices=AwsState.choices, default=AwsState.ACTIVE)
+
+    service_count = models.PositiveIntegerField(
+        default=1, help_text="Occurrences AWS folded into this finding (GuardDuty Service.Count)."
+    )
+    first_seen = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    aws_created_at = models.DateTimeField(null=True, blank=True)
+    aws_updated_at = models.DateTimeField(null=True, blank=True)
+
+    resource_type = models.CharField(max_length=64, blank=True, default="")
+    resource_id = models.CharField(max_length=1024, blank=True, default="")
+    action_type = models.CharField(max_length=64, blank=True, default="")
+    remote_ip = models.CharField(max_length=64, blank=True, default="")
+    port = models.PositiveIntegerField(null=True, blank=True, help_text="Local port acted on.")
+    domain = models.CharField(max_length=512, blank=True, default="")
+    country = models.CharField(max_length=100, blank=True, default="")
+    country_code = models.CharField(max_length=8, blank=True, default="")
+    organisation = models.CharField(max_length=255, blank=True, default="")
+    asn = models.CharField(max_length=32, blank=True, default="")
+    threat_list_name = models.CharField(max_length=255, blank=True, default="")
+
+    raw: Any = models.JSONField(default=dict, help_text="The payload as AWS gave it.")
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of what AWS gave us.")
+    created_at = models.DateTimeField(default=timezone.now, help_text="First collected.")
+    updated_at = models.DateTimeField(default=timezone.now, help_text="Our copy last changed.")
+
+    objects = FindingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        permissions = [
+            ("change_workflow", "Change the status, assignee and ticket of findings"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_id"], name="finding_unique_source_id")
+        ]
+        indexes = [
+            # The change feed and the default ordering: keyset on (updated_at, id).
+            models.Index(fields=["updated_at", "id"], name="finding_updated_id"),
+            # Collection scopes (gone, archived sweep) and the per-account filters.
+            models.Index(
+                fields=["account", "source", "region", "aws_state"], name="finding_target"
+            ),
+            # Open counts (summary, daily history).
+            models.Index(fields=["aws_state", "status", "severity"], name="finding_open"),
+            models.Index(fields=["severity_rank", "severity_score"], name="finding_severity"),
+            models.Index(fields=["type"], name="finding_type"),
+            models.Index(fields=["first_seen"], name="finding_first_seen"),
+            models.Index(fields=["last_seen"], name="finding_last_seen"),
+            models.Index(fields=["remote_ip"], name="finding_remote_ip"),
+            models.Index(fields=["category"], name="finding_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.source_id} ({self.severity})"
+
+    @property
+    def is_open(self) -> bool:
+        """Open as CONTRACT.md means it: AWS says active, our status is open or acknowledged."""
+        return self.aws_state == AwsState.ACTIVE and self.status in OPEN_STATUSES
+
+    @property
+    def console_url(self) -> str:
+        """The finding in the AWS console of its region."""
+        return console_url(source=self.source, region=self.region, source_id=self.source_id)
+
+
+def _console_host(region: str) -> str:
+    # China and GovCloud have consoles of their own.
+    if region.startswith("cn-"):
+        return f"{region}.console.amazonaws.cn"
+    if region.startswith("us-gov-"):
+        return f"{region}.console.amazonaws-us-gov.com"
+    return f"{region}.console.aws.amazon.com"
+
+
+def console_url(*, source: str, region: str, source_id: str) -> str:
+    """The AWS console page of a finding (the service's findings page when it has no deep link)."""
+    from urllib.parse import quote
+
+    host = _console_host(region)
+    if source == FindingSource.GUARDDUTY:
+        return (
+            f"https://{host}/guardduty/home?region={region}"
+            f"#/findings?macros=current&fId={quote(source_id, safe='')}"
+        )
+    if source == FindingSource.MACIE:
+        return (
+            f"https://{host}/macie/home?region={region}#findings?itemId={quote(source_id, safe='')}"
+        )
+    return f"https://{host}/inspector/v2/home?region={region}#/findings/all"

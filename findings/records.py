@@ -1,0 +1,69 @@
+"""What a collector hands the services: one plain, typed record per finding, whatever the source.
+
+No Django here: collectors build these from AWS's payloads without touching the database or settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+def json_safe(value: Any) -> Any:
+    """boto3's parsed payload as JSON can hold it: its timestamps (datetime) become ISO 8601 text
+    with their zone; everything else is kept as it came."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+@dataclass(frozen=True)
+class FindingRecord:
+    """One finding as AWS described it, in our words; `raw` is the payload exactly as AWS gave it.
+
+    The band and category are not here: findings.services derives them, in one place.
+    """
+
+    source: str
+    source_id: str
+    account_id: str
+    region: str
+    type: str
+    title: str
+    description: str
+    severity_score: float | None
+    native_severity: str
+    aws_state: str
+    service_count: int = 1
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    aws_created_at: datetime | None = None
+    aws_updated_at: datetime | None = None
+    resource_type: str = ""
+    resource_id: str = ""
+    action_type: str = ""
+    remote_ip: str = ""
+    port: int | None = None
+    domain: str = ""
+    country: str = ""
+    country_code: str = ""
+    organisation: str = ""
+    asn: str = ""
+    threat_list_name: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def content_hash(self) -> str:
+        """SHA-256 of everything in the record: equal hashes mean nothing to write."""
+        canonical = json.dumps(
+            asdict(self), sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False
+        )
+        return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
