@@ -15,7 +15,8 @@ PRODUCTION_ENV = {
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    ours = ("DJANGO_", "DATABASE_URL", "REDIS_URL")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     base["DJANGO_SETTINGS_MODULE"] = "config.settings"
     return subprocess.run(
         [sys.executable, "manage.py", *args],
