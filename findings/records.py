@@ -59,6 +59,11 @@ class FindingRecord:
     organisation: str = ""
     asn: str = ""
     threat_list_name: str = ""
+    bucket: str = ""
+    object_key: str = ""
+    sensitive_data: dict[str, int] = field(default_factory=dict)
+    public_access: bool | None = None
+    identity_type: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def content_hash(self) -> str:

@@ -53,6 +53,9 @@ class Finding(models.Model):
     native_severity = models.CharField(max_length=64, blank=True, default="")
     # null: not categorised (CONTRACT.md answers null, distinct from any label)
     category = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    category_tags = models.JSONField(
+        default=list, blank=True, help_text="Secondary categories (findings.categories)."
+    )
 
     status = models.CharField(
         max_length=20, choices=FindingStatus.choices, default=FindingStatus.OPEN
@@ -86,6 +89,18 @@ class Finding(models.Model):
     organisation = models.CharField(max_length=255, blank=True, default="")
     asn = models.CharField(max_length=32, blank=True, default="")
     threat_list_name = models.CharField(max_length=255, blank=True, default="")
+    # Macie: where the data is, what it holds, who did it.
+    bucket = models.CharField(max_length=255, blank=True, default="")
+    object_key = models.TextField(blank=True, default="")
+    sensitive_data = models.JSONField(
+        default=dict, blank=True, help_text="Sensitive data category -> occurrences (Macie)."
+    )
+    public_access = models.BooleanField(
+        null=True, blank=True, help_text="The bucket or object is public (Macie)."
+    )
+    identity_type = models.CharField(
+        max_length=32, blank=True, default="", help_text="The actor's identity type (Macie policy)."
+    )
 
     raw: Any = models.JSONField(default=dict, help_text="The payload as AWS gave it.")
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of what AWS gave us.")
@@ -111,12 +126,17 @@ class Finding(models.Model):
             ),
             # Open counts (summary, daily history).
             models.Index(fields=["aws_state", "status", "severity"], name="finding_open"),
-            models.Index(fields=["severity_rank", "severity_score"], name="finding_severity"),
+            # The findings page's sort orders, each ending in id: keyset pages (findings.keyset).
+            models.Index(
+                fields=["severity_rank", "severity_score", "id"], name="finding_severity_id"
+            ),
+            models.Index(fields=["last_seen", "id"], name="finding_last_seen_id"),
+            models.Index(fields=["service_count", "id"], name="finding_count_id"),
             models.Index(fields=["type"], name="finding_type"),
             models.Index(fields=["first_seen"], name="finding_first_seen"),
-            models.Index(fields=["last_seen"], name="finding_last_seen"),
             models.Index(fields=["remote_ip"], name="finding_remote_ip"),
             models.Index(fields=["category"], name="finding_category"),
+            models.Index(fields=["bucket"], name="finding_bucket"),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from accounts.models import AwsAccount
+from findings.categories import categorise
 from findings.choices import REOPENABLE_STATUSES, AwsState, FindingEventKind, FindingStatus
 from findings.models import Finding, FindingEvent
 from findings.records import FindingRecord
@@ -18,7 +19,8 @@ from findings.severity import severity_from_score, severity_rank
 
 __all__ = ["UpsertCounts", "finding_upsert_many", "findings_mark_gone"]
 
-# Fields a collect writes; never status, assignee, ticket_ref or category (ours, not AWS's).
+# Fields a collect writes (the band and categories derived from AWS's data); never status,
+# assignee or ticket_ref (ours, not AWS's).
 AWS_FIELDS: tuple[str, ...] = (
     "region",
     "type",
@@ -45,8 +47,18 @@ AWS_FIELDS: tuple[str, ...] = (
     "organisation",
     "asn",
     "threat_list_name",
+    "bucket",
+    "object_key",
+    "sensitive_data",
+    "public_access",
+    "identity_type",
+    "category",
+    "category_tags",
     "raw",
     "content_hash",
+)
+_DERIVED = frozenset(
+    {"severity", "severity_rank", "category", "category_tags", "raw", "content_hash"}
 )
 # Not worth a line in a finding's history (the payload changes with every field).
 _UNLOGGED = frozenset({"raw", "content_hash", "severity_rank"})
@@ -81,7 +93,7 @@ def finding_upsert_many(
     then nothing is written (so `updated_at` stays). A finding belongs to the member account AWS
     names (`AccountId`) when Watchpost knows it, else to `default_account` (the one collected).
     Reopens a resolved or false-positive finding whose count grew while AWS says it is active.
-    Never touches status otherwise, nor assignee, ticket_ref or category; never deletes.
+    Never touches status otherwise, nor assignee or ticket_ref; never deletes.
     """
     unique = list({(r.source, r.source_id): r for r in records}.values())
     counts = UpsertCounts()
@@ -158,11 +170,12 @@ def _values(record: FindingRecord) -> dict[str, Any]:
     """The model's values for a record: band derived here, text clipped to the columns."""
     severity = severity_from_score(record.severity_score)
     values: dict[str, Any] = {
-        name: getattr(record, name)
-        for name in AWS_FIELDS
-        if name not in ("severity", "severity_rank", "raw", "content_hash")
+        name: getattr(record, name) for name in AWS_FIELDS if name not in _DERIVED
     }
+    categorisation = categorise(source=record.source, finding_type=record.type, raw=record.raw)
     values.update(
+        category=categorisation.primary,
+        category_tags=list(categorisation.secondary),
         severity=severity.value,
         severity_rank=severity_rank(severity),
         raw=record.raw,

@@ -158,7 +158,9 @@ def test_the_api_is_read_only_for_now(alice, findings):
         ({"q": "203.0.113.45"}, 1),
         ({"q": "onerror"}, 1),
         ({"q": "i-0abc123def"}, 6),
-        ({"category": "uncategorised"}, 6),
+        ({"category": "uncategorised"}, 0),
+        ({"category": "Identity enumeration"}, 4),
+        ({"category": "Credentials loss,Suspicious access"}, 2),
         ({"category": "Ransomware"}, 0),
         ({"open": "true"}, 5),
         ({"open": "false"}, 1),
@@ -240,7 +242,8 @@ def test_summary_counts_open_findings_only(alice, findings):
     }
     assert data["source"] == {"guardduty": 4, "macie": 0, "inspector": 0}
     assert data["account_id"] == {"222222222222": 2, "333333333333": 2}
-    assert data["category"] == {"uncategorised": 4}
+    # Recon:EC2/PortProbeUnprotectedPort (the default type) is Identity enumeration.
+    assert data["category"] == {"Credentials loss": 1, "Identity enumeration": 3}
 
 
 @pytest.mark.parametrize(

@@ -44,18 +44,15 @@ def test_the_same_key_twice_in_one_batch_is_stored_once(account_a):
 def test_collection_never_touches_our_workflow(account_a, alice):
     one = record()
     finding_upsert_many(records=[one], default_account=account_a)
-    Finding.objects.update(
-        status=FindingStatus.ACKNOWLEDGED, assignee=alice, ticket_ref="SEC-1", category="X"
-    )
+    Finding.objects.update(status=FindingStatus.ACKNOWLEDGED, assignee=alice, ticket_ref="SEC-1")
     finding_upsert_many(
         records=[record(source_id=one.source_id, aws_state="archived")], default_account=account_a
     )
     finding = Finding.objects.get()
-    assert (finding.status, finding.assignee, finding.ticket_ref, finding.category) == (
+    assert (finding.status, finding.assignee, finding.ticket_ref) == (
         "acknowledged",
         alice,
         "SEC-1",
-        "X",
     )
     assert finding.aws_state == AwsState.ARCHIVED
 
@@ -161,8 +158,8 @@ def test_the_daily_snapshot_is_idempotent_and_counts_only_open(account_a, accoun
         for r in FindingDailyCount.objects.filter(day=day)
     }
     assert rows == {
-        ("222222222222", "guardduty", "critical", "", 2),
-        ("333333333333", "guardduty", "medium", "", 1),
+        ("222222222222", "guardduty", "critical", "Identity enumeration", 2),
+        ("333333333333", "guardduty", "medium", "Identity enumeration", 1),
     }
     Finding.objects.filter(severity_score=9.1).update(status=FindingStatus.RESOLVED)
     finding_history_snapshot(day=day, accounts=[account_a])
