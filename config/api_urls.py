@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import AwsAccountViewSet, CollectionRunViewSet
+from costs.api.views import BudgetViewSet, CostAnomalyViewSet
 from findings.api.views import FindingSummaryViewSet, FindingViewSet
 
 router = DefaultRouter()
@@ -13,6 +14,8 @@ router.register("accounts", AwsAccountViewSet, basename="awsaccount")
 router.register("findings", FindingViewSet, basename="finding")
 router.register("summary", FindingSummaryViewSet, basename="summary")
 router.register("collection-runs", CollectionRunViewSet, basename="collectionrun")
+router.register("cost-anomalies", CostAnomalyViewSet, basename="costanomaly")
+router.register("budgets", BudgetViewSet, basename="budget")
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -10,6 +10,7 @@ from config import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "auth/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

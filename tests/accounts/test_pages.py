@@ -219,3 +219,10 @@ def test_roles_are_groups_with_their_permissions() -> None:
     )
     assert {"manage_accounts", "manage_people", "view_audit_log"} <= admin_perms
     assert not Group.objects.get(name="Viewer").permissions.exists()
+
+
+@pytest.mark.django_db
+def test_favicon_ico_needs_no_login(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith(".svg")
