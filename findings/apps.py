@@ -10,6 +10,7 @@ class FindingsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.collection import SourceSpec, source_register
-        from findings.services import guardduty_sync
+        from findings.services import guardduty_sync, macie_sync
 
         source_register(SourceSpec(source="guardduty", sync=guardduty_sync))
+        source_register(SourceSpec(source="macie", sync=macie_sync))

@@ -114,6 +114,26 @@ class TimeFilter(filters.Filter):
     field_class = TimeField
 
 
+class StrictBooleanField(forms.Field):
+    """true/false (1/0, yes/no); anything else is refused, never silently ignored."""
+
+    TRUE, FALSE = frozenset({"true", "1", "yes", "on"}), frozenset({"false", "0", "no", "off"})
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValidationError("Enter true or false.", code="invalid")
+
+
+class StrictBooleanFilter(filters.Filter):
+    field_class = StrictBooleanField
+
+
 class FindingOrderingFilter(filters.OrderingFilter):
     """Ordering by a few fields, always with `id` last so pages never overlap nor skip."""
 
@@ -148,9 +168,16 @@ class FindingFilterSet(filters.FilterSet):
     category = MultipleValueFilter(method="filter_category")
     type = filters.CharFilter(lookup_expr="startswith", max_length=255)
     q = filters.CharFilter(method="filter_q", max_length=200, label="Text")
-    open = filters.BooleanFilter(method="filter_open", label="Open")
+    open = StrictBooleanFilter(method="filter_open", label="Open")
     remote_ip = filters.CharFilter(max_length=64)
     resource_type = filters.CharFilter(max_length=64)
+    # Macie: where the data is, whether it is public, what it holds, who acted.
+    bucket = filters.CharFilter(max_length=255)
+    public_access = StrictBooleanFilter()
+    identity_type = filters.CharFilter(max_length=32)
+    sensitive_data = filters.CharFilter(
+        method="filter_sensitive_data", max_length=64, label="Sensitive data category"
+    )
     updated_since = TimeFilter(field_name="updated_at", lookup_expr="gte")
     first_seen_after = TimeFilter(field_name="first_seen", lookup_expr="gte")
     first_seen_before = TimeFilter(field_name="first_seen", lookup_expr="lte")
@@ -184,6 +211,9 @@ class FindingFilterSet(filters.FilterSet):
         if len(named) < len(value):
             match |= Q(category__isnull=True)
         return qs.filter(match)
+
+    def filter_sensitive_data(self, qs: QuerySet[Finding], name: str, value: str) -> QuerySet:
+        return qs.filter(sensitive_data__has_key=value.upper()) if value else qs
 
     def filter_q(self, qs: QuerySet[Finding], name: str, value: str) -> QuerySet[Finding]:
         if not value:

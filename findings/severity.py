@@ -31,3 +31,22 @@ def severity_from_score(score: float | None) -> Severity:
 def severity_rank(severity: str) -> int:
     """A number to sort bands by, the worst highest (critical 4 ... informational 0)."""
     return SEVERITY_RANK[Severity(severity)]
+
+
+# Labels of sources that give one (Macie: Low / Medium / High; Inspector: CRITICAL ... UNTRIAGED,
+# the vendor has not scored it yet: our informational band, the label kept).
+LABEL_BANDS: dict[str, Severity] = {
+    "critical": Severity.CRITICAL,
+    "high": Severity.HIGH,
+    "medium": Severity.MEDIUM,
+    "low": Severity.LOW,
+    "informational": Severity.INFORMATIONAL,
+    "untriaged": Severity.INFORMATIONAL,
+}
+
+
+def severity_of(*, source: str, score: float | None, label: str) -> Severity:
+    """A finding's band: GuardDuty's from its score, the others' from their label."""
+    if source == "guardduty":
+        return severity_from_score(score)
+    return LABEL_BANDS.get(label.strip().lower(), Severity.INFORMATIONAL)

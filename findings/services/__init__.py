@@ -3,6 +3,7 @@
 from findings.services.clock import finding_change_time
 from findings.services.guardduty import guardduty_sync
 from findings.services.history import finding_history_snapshot
+from findings.services.macie import macie_sync
 from findings.services.upsert import UpsertCounts, finding_upsert_many, findings_mark_gone
 
 __all__ = [
@@ -12,4 +13,5 @@ __all__ = [
     "finding_upsert_many",
     "findings_mark_gone",
     "guardduty_sync",
+    "macie_sync",
 ]

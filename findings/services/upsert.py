@@ -15,7 +15,7 @@ from findings.choices import REOPENABLE_STATUSES, AwsState, FindingEventKind, Fi
 from findings.models import Finding, FindingEvent
 from findings.records import FindingRecord
 from findings.services.clock import finding_change_time
-from findings.severity import severity_from_score, severity_rank
+from findings.severity import severity_of, severity_rank
 
 __all__ = ["UpsertCounts", "finding_upsert_many", "findings_mark_gone"]
 
@@ -168,7 +168,9 @@ def _owners(records: list[FindingRecord], default_account: AwsAccount) -> dict[s
 
 def _values(record: FindingRecord) -> dict[str, Any]:
     """The model's values for a record: band derived here, text clipped to the columns."""
-    severity = severity_from_score(record.severity_score)
+    severity = severity_of(
+        source=record.source, score=record.severity_score, label=record.native_severity
+    )
     values: dict[str, Any] = {
         name: getattr(record, name) for name in AWS_FIELDS if name not in _DERIVED
     }

@@ -1,0 +1,130 @@
+"""The incremental sync every finding source shares: follow `updatedAt`, sweep archived ids, mark
+what AWS stopped returning as gone. A source supplies a FindingFeed over its own API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from django.utils import timezone
+
+from accounts.collection import SyncContext, SyncResult
+from findings.choices import AwsState
+from findings.models import Finding
+from findings.records import FindingRecord
+from findings.services.history import finding_history_snapshot
+from findings.services.upsert import UpsertCounts, finding_upsert_many, findings_mark_gone
+
+__all__ = ["ARCHIVED_SWEEP_EVERY", "CURSOR_OVERLAP", "FindingFeed", "findings_sync"]
+
+# Asked again on every run: a finding written at the cursor's edge, or visible late, is not lost.
+CURSOR_OVERLAP = timedelta(minutes=5)
+# AWS does not document whether (un)archiving moves UpdatedAt: a pass over archived ids keeps our
+# archived state right either way (DOMAIN.md).
+ARCHIVED_SWEEP_EVERY = timedelta(hours=6)
+SWEPT_KEY = "archived_swept_at"
+UPSERT_BATCH = 50
+
+
+class FindingFeed(Protocol):
+    """One source's findings in one account and region, as its API gives them."""
+
+    source: str
+
+    def id_pages(self, *, updated_since: datetime | None) -> Iterator[list[str]]:
+        """Pages of the ids updated at or after `updated_since` (every id without it)."""
+        ...
+
+    def records(self, ids: Iterable[str]) -> Iterator[FindingRecord]:
+        """The findings of `ids` (those AWS no longer has are skipped)."""
+        ...
+
+    def archived_ids(self) -> set[str]:
+        """The ids of every archived finding."""
+        ...
+
+
+def findings_sync(ctx: SyncContext, feed: FindingFeed) -> SyncResult:
+    """Collect the findings of one account and region updated since the cursor (all without one).
+
+    AWS errors propagate (the spine records them) and then neither cursor nor state moves. A pass
+    without a cursor is complete: the findings it did not get back become `gone`. Otherwise archived
+    ids are swept every 6 hours. The cursor returned is the latest UpdatedAt seen.
+    """
+    started = timezone.now()
+    since = None if ctx.cursor is None else ctx.cursor - CURSOR_OVERLAP
+    counts = UpsertCounts()
+    fetched: set[str] = set()
+    newest = ctx.cursor
+    for ids in feed.id_pages(updated_since=since):
+        records = list(feed.records(ids))
+        counts += finding_upsert_many(records=records, default_account=ctx.account)
+        fetched.update(r.source_id for r in records)
+        newest = _latest(newest, records)
+    state: dict[str, Any] = dict(ctx.state)
+    if since is None:
+        _mark_gone(ctx, feed.source, sorted(set(_ours(ctx, feed.source)) - fetched))
+        state[SWEPT_KEY] = started.isoformat()
+    elif _sweep_due(state, started):
+        counts += _archived_sweep(ctx, feed, skip=fetched)
+        state[SWEPT_KEY] = started.isoformat()
+    finding_history_snapshot(accounts=[ctx.account])
+    return SyncResult(
+        new=counts.new,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        cursor=newest,
+        state=state,
+    )
+
+
+def _latest(current: datetime | None, records: list[FindingRecord]) -> datetime | None:
+    times = [r.aws_updated_at for r in records if r.aws_updated_at is not None]
+    if current is not None:
+        times.append(current)
+    return max(times) if times else None
+
+
+def _ours(ctx: SyncContext, source: str) -> dict[str, str]:
+    """source_id -> aws_state of our findings of this account and region that are not gone."""
+    return dict(
+        Finding.objects.filter(source=source, account=ctx.account, region=ctx.region)
+        .exclude(aws_state=AwsState.GONE)
+        .values_list("source_id", "aws_state")
+    )
+
+
+def _mark_gone(ctx: SyncContext, source: str, source_ids: list[str]) -> int:
+    return findings_mark_gone(
+        source=source, account=ctx.account, region=ctx.region, source_ids=source_ids
+    )
+
+
+def _sweep_due(state: dict[str, Any], now: datetime) -> bool:
+    try:
+        last = datetime.fromisoformat(str(state[SWEPT_KEY]))
+    except (KeyError, ValueError):
+        return True
+    return now - last >= ARCHIVED_SWEEP_EVERY
+
+
+def _archived_sweep(ctx: SyncContext, feed: FindingFeed, *, skip: set[str]) -> UpsertCounts:
+    """Fetch again the findings whose archived state differs between AWS and us; those AWS no
+    longer returns become gone."""
+    archived = feed.archived_ids()
+    ours = _ours(ctx, feed.source)
+    ours_archived = {i for i, state in ours.items() if state == AwsState.ARCHIVED}
+    refresh = ((archived - ours_archived) | (ours_archived - archived)) - skip
+    counts = UpsertCounts()
+    returned: set[str] = set()
+    batch: list[FindingRecord] = []
+    for record in feed.records(sorted(refresh)):
+        batch.append(record)
+        returned.add(record.source_id)
+        if len(batch) == UPSERT_BATCH:
+            counts += finding_upsert_many(records=batch, default_account=ctx.account)
+            batch = []
+    counts += finding_upsert_many(records=batch, default_account=ctx.account)
+    _mark_gone(ctx, feed.source, sorted((refresh & set(ours)) - returned))
+    return counts
