@@ -14,6 +14,7 @@ NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Users", "findings:principal_list", None),
     ("Inspector", "findings:inspector_report", None),
     ("Costs", "costs:overview", None),
+    ("Anomalies", "costs:anomaly_list", None),
     ("Budgets", "costs:budget_list", None),
     ("Accounts", "accounts:account_list", None),
     ("Collection health", "collection_health", None),

@@ -205,6 +205,8 @@ SPECTACULAR_SETTINGS = {
         "CollectionSourceEnum": "accounts.choices.Source",
         "OutcomeEnum": "accounts.choices.CheckOutcome",
         "FindingSourceEnum": "findings.choices.FindingSource",
+        "FindingStatusEnum": "findings.choices.FindingStatus",
+        "BudgetStatusEnum": "costs.choices.BudgetStatus",
     },
 }
 

@@ -2,11 +2,14 @@
 
 from django.urls import path
 
-from config.views import PlaceholderView
+from costs import views
 
 app_name = "costs"
 
 urlpatterns = [
-    path("costs/", PlaceholderView.as_view(title="Costs"), name="overview"),
-    path("budgets/", PlaceholderView.as_view(title="Budgets"), name="budget_list"),
+    path("costs/", views.overview, name="overview"),
+    path("costs/anomalies/", views.anomaly_list, name="anomaly_list"),
+    path("costs/anomalies/<int:pk>/", views.anomaly_detail, name="anomaly_detail"),
+    path("costs/anomalies/<int:pk>/feedback/", views.anomaly_feedback, name="anomaly_feedback"),
+    path("budgets/", views.budget_list, name="budget_list"),
 ]

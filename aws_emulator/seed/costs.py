@@ -32,7 +32,10 @@ _DAILY = {
     },
 }
 HISTORY_DAYS = 60
-SPIKE_DAYS = (12, 11, 10)  # days ago: compute spike in Data Lake (its crypto-mining finding)
+# Days ago of the compute spike in Data Lake: the days of its CryptoCurrency GuardDuty finding
+# (guardduty_get_findings.json, about 2 days before now), so the anomaly page shows them together.
+SPIKE_DAYS = (3, 2, 1)
+SPIKE_EXTRA = 610.0
 
 
 def days(n: int) -> timedelta:
@@ -44,13 +47,15 @@ def seed_costs(world: World, rng: random.Random) -> None:
     """60 days of daily cost at the payer, anomalies (one the Data Lake spike) and monitors."""
     state = world.ce(PAYER)
     today = world.clock().date()
+    spike_days: list[float] = []
     for back in range(HISTORY_DAYS, 0, -1):
         day = today - timedelta(days=back)
         for account, services in _DAILY.items():
             for service, base in services.items():
                 amount = base * rng.uniform(0.85, 1.15)
                 if account == "444444444444" and service.endswith("Compute") and back in SPIKE_DAYS:
-                    amount += 610.0
+                    amount += SPIKE_EXTRA
+                    spike_days.append(round(amount, 4))
                 region = "eu-west-1" if service == "AWS Glue" else "us-east-1"
                 state.add_cost(day, account, service, round(amount, 4), region, usage=amount / 0.1)
     for monitor in relative("ce_get_anomaly_monitors.json", world.clock(), "AnomalyMonitors"):
@@ -60,10 +65,21 @@ def seed_costs(world: World, rng: random.Random) -> None:
     spike["AnomalyStartDate"] = f"{today - timedelta(days=SPIKE_DAYS[0])}T00:00:00Z"
     spike["AnomalyEndDate"] = f"{today - timedelta(days=SPIKE_DAYS[-1])}T00:00:00Z"
     cause = spike["RootCauses"][0]
+    # The spike's impact agrees with the seeded cost: expected is the usual 40 USD a day.
+    expected = _DAILY["444444444444"]["Amazon Elastic Compute Cloud - Compute"] * len(spike_days)
+    actual = round(sum(spike_days), 2)
+    spike["Impact"] = {
+        "MaxImpact": round(max(spike_days) - expected / len(spike_days), 2),
+        "TotalImpact": round(actual - expected, 2),
+        "TotalActualSpend": actual,
+        "TotalExpectedSpend": expected,
+        "TotalImpactPercentage": round((actual - expected) / expected * 100, 2),
+    }
     cause.update(
         LinkedAccount="444444444444",
         LinkedAccountName="Data Lake",
         UsageType="USE1-BoxUsage:c5.24xlarge",
+        Impact={"Contribution": round(actual - expected, 2)},
     )
     zero_expected = {
         "AnomalyId": "7b3e2a10-4d5c-4e6f-8a9b-0c1d2e3f4a5b",

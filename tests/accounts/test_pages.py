@@ -70,7 +70,7 @@ def test_charlie_sees_no_account_anywhere(client: Client, charlie, account_a, ac
 @pytest.mark.django_db
 def test_unbuilt_pages_say_so(client: Client, alice) -> None:
     client.force_login(alice)
-    response = client.get("/findings/")
+    response = client.get("/inspector/")
     assert response.status_code == 200
     assert b"not built yet" in response.content
 

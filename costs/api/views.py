@@ -1,0 +1,67 @@
+"""API views of the costs app: anomalies with feedback to AWS, budgets."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api.permissions import HasModelPermission, TokenScopePermission
+from costs.api.serializers import (
+    AnomalyFeedbackSerializer,
+    BudgetSerializer,
+    CostAnomalySerializer,
+)
+from costs.filtersets import BudgetFilterSet, CostAnomalyFilterSet
+from costs.models import Budget, CostAnomaly
+from costs.selectors import anomaly_list_for_user, budget_list_for_user
+from costs.services import AnomalyFeedbackRefused, anomaly_feedback_send
+
+
+class CostAnomalyViewSet(viewsets.ReadOnlyModelViewSet):
+    """Cost anomalies of the caller's accounts, newest first; filter by account, service, dates,
+    min_impact, feedback (or `none`) and severity. POST feedback/ sends feedback to AWS."""
+
+    serializer_class = CostAnomalySerializer
+    filterset_class = CostAnomalyFilterSet
+    permission_classes = [IsAuthenticated, TokenScopePermission, HasModelPermission]
+    write_permission = "costs.send_anomaly_feedback"
+
+    def get_queryset(self) -> QuerySet[CostAnomaly]:
+        return anomaly_list_for_user(user=self.request.user).select_related("payer")
+
+    @extend_schema(
+        request=AnomalyFeedbackSerializer,
+        responses={
+            200: CostAnomalySerializer,
+            502: OpenApiResponse(description="AWS refused; its message, nothing changed here."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def feedback(self, request: Request, pk: str | None = None) -> Response:
+        """Send YES, NO or PLANNED_ACTIVITY to AWS, then answer the anomaly; 502 if AWS refuses."""
+        anomaly = self.get_object()
+        body = AnomalyFeedbackSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            anomaly = anomaly_feedback_send(
+                anomaly=anomaly, user=request.user, **body.validated_data
+            )
+        except AnomalyFeedbackRefused as exc:
+            detail = f"AWS refused the feedback; nothing was changed. {exc}"
+            return Response({"detail": detail}, status=status.HTTP_502_BAD_GATEWAY)
+        return Response(CostAnomalySerializer(anomaly, context={"request": request}).data)
+
+
+class BudgetViewSet(viewsets.ReadOnlyModelViewSet):
+    """Budgets of the caller's accounts; filter by account, status and budget_type."""
+
+    serializer_class = BudgetSerializer
+    filterset_class = BudgetFilterSet
+
+    def get_queryset(self) -> QuerySet[Budget]:
+        return budget_list_for_user(user=self.request.user)

@@ -1,0 +1,95 @@
+"""FilterSets of the costs app: one per model, shared by the pages and the API.
+
+A bad value answers 400 naming the parameter in the API, and an error beside the field on a page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import django_filters as filters
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import Q, QuerySet
+
+from accounts.validators import validate_account_id
+from costs.choices import AnomalyFeedback, AnomalySeverity, BudgetStatus
+from costs.models import Budget, CostAnomaly
+
+NO_FEEDBACK = "none"
+BUDGET_TYPES = [
+    (t, t.replace("_", " ").title())
+    for t in (
+        "COST",
+        "USAGE",
+        "RI_UTILIZATION",
+        "RI_COVERAGE",
+        "SAVINGS_PLANS_UTILIZATION",
+        "SAVINGS_PLANS_COVERAGE",
+    )
+]
+
+
+class CostAnomalyFilterSet(filters.FilterSet):
+    """Anomalies by account, service, dates, minimum impact, feedback and derived severity."""
+
+    account = filters.CharFilter(
+        field_name="account_id", validators=[validate_account_id], label="Account"
+    )
+    service = filters.CharFilter(
+        max_length=255, validators=[ProhibitNullCharactersValidator()], label="Service"
+    )
+    start_after = filters.DateFilter(
+        field_name="start_date", lookup_expr="gte", label="Started from"
+    )
+    start_before = filters.DateFilter(
+        field_name="start_date", lookup_expr="lte", label="Started until"
+    )
+    date = filters.DateFilter(method="filter_date", label="Active on")
+    min_impact = filters.NumberFilter(
+        field_name="total_impact", lookup_expr="gte", min_value=0, label="Minimum impact (USD)"
+    )
+    feedback = filters.ChoiceFilter(
+        choices=[*AnomalyFeedback.choices, (NO_FEEDBACK, "No feedback")],
+        method="filter_feedback",
+    )
+    severity = filters.ChoiceFilter(
+        field_name="derived_severity", choices=AnomalySeverity.choices, label="Severity"
+    )
+    ordering = filters.OrderingFilter(
+        fields=(
+            ("start_date", "start_date"),
+            ("total_impact", "total_impact"),
+            ("account_id", "account"),
+            ("service", "service"),
+        )
+    )
+
+    class Meta:
+        model = CostAnomaly
+        fields: list[str] = []
+
+    def filter_date(self, qs: QuerySet[CostAnomaly], name: str, value: date | None) -> QuerySet:
+        if value is None:
+            return qs
+        return qs.filter(start_date__lte=value).filter(
+            Q(end_date__gte=value) | Q(end_date__isnull=True)
+        )
+
+    def filter_feedback(self, qs: QuerySet[CostAnomaly], name: str, value: str) -> QuerySet:
+        if not value:
+            return qs
+        return qs.filter(feedback="" if value == NO_FEEDBACK else value)
+
+
+class BudgetFilterSet(filters.FilterSet):
+    """Budgets by account, status and type."""
+
+    account = filters.CharFilter(
+        field_name="account__account_id", validators=[validate_account_id], label="Account"
+    )
+    status = filters.ChoiceFilter(choices=BudgetStatus.choices)
+    budget_type = filters.ChoiceFilter(choices=BUDGET_TYPES)
+
+    class Meta:
+        model = Budget
+        fields: list[str] = []
