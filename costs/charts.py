@@ -149,7 +149,9 @@ def month_to_date_figure(
             customdata=[link],
             hovertemplate="Forecast at month end: $%{y:,.2f}<extra></extra>",
         )
-    fig.update_layout(xaxis={"title": {"text": "Day of month", "standoff": 4}}, yaxis_tickprefix="$")
+    fig.update_layout(
+        xaxis={"title": {"text": "Day of month", "standoff": 4}}, yaxis_tickprefix="$"
+    )
     return _layout(fig, title="Month to date against last month", as_of=as_of)
 
 
