@@ -72,3 +72,13 @@ class FindingEventKind(models.TextChoices):
     STATUS_CHANGED = "status_changed", "Status changed"
     ASSIGNED = "assigned", "Assignee changed"
     TICKET_CHANGED = "ticket_changed", "Ticket changed"
+    NOTE = "note", "Note"
+
+
+# Kinds a person's workflow writes (findings.services.workflow); the rest come from collection.
+WORKFLOW_EVENT_KINDS: tuple[str, ...] = (
+    FindingEventKind.STATUS_CHANGED,
+    FindingEventKind.ASSIGNED,
+    FindingEventKind.TICKET_CHANGED,
+    FindingEventKind.NOTE,
+)
