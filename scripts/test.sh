@@ -12,7 +12,7 @@ unset AWS_PROFILE AWS_ENDPOINT_URL || true
 
 ruff check .
 ruff format --check .
-python manage.py makemigrations --check --dry-run >/dev/null
+python manage.py makemigrations --check --dry-run
 python manage.py spectacular --validate --fail-on-warn --file /dev/null
 python manage.py collectstatic --noinput -v0
 python -m pytest "$@"
