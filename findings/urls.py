@@ -1,18 +1,25 @@
 """Pages of the findings app."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from config.views import PlaceholderView
+from findings import views
 
 app_name = "findings"
 
 urlpatterns = [
-    path("overview/", PlaceholderView.as_view(title="Overview"), name="overview"),
-    path("findings/", PlaceholderView.as_view(title="Findings"), name="finding_list"),
+    path("overview/", views.overview, name="overview"),
+    path("findings/", views.finding_list, name="finding_list"),
+    path("findings/export.csv", views.finding_export, name="finding_export"),
+    path("findings/bulk/", views.finding_bulk_update, name="finding_bulk_update"),
+    # At most 18 digits: a larger id would overflow the database's bigint (a 500, not a 404).
+    re_path(r"^findings/(?P<pk>[0-9]{1,18})/$", views.finding_detail, name="finding_detail"),
+    re_path(
+        r"^findings/(?P<pk>[0-9]{1,18})/workflow/$",
+        views.finding_workflow,
+        name="finding_workflow",
+    ),
     path("categories/", PlaceholderView.as_view(title="Categories"), name="categories"),
     path("users/", PlaceholderView.as_view(title="Users"), name="principal_list"),
     path("inspector/", PlaceholderView.as_view(title="Inspector"), name="inspector_report"),
-    path(
-        "collection/", PlaceholderView.as_view(title="Collection health"), name="collection_health"
-    ),
 ]

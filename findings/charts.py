@@ -1,0 +1,184 @@
+"""Figure builders of the findings overview: plain rows in, a Plotly figure out.
+
+Plotly renders trace names, tick labels, text and hover text as a subset of HTML, so every string
+that came from AWS or a person (account names, finding types) is escaped with html.escape before it
+reaches a figure; hover templates are our own constant strings. Every point carries in `customdata`
+the path of the list it counts (static/js/charts.js opens it on click).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from findings.choices import Severity
+
+__all__ = [
+    "SEVERITY_COLOURS",
+    "esc",
+    "figure_json",
+    "severity_heatmap_figure",
+    "severity_trend_figure",
+    "top_types_figure",
+]
+
+# The stylesheet's --critical ... --info, so charts and badges agree.
+SEVERITY_COLOURS: dict[str, str] = {
+    Severity.CRITICAL: "#7a0916",
+    Severity.HIGH: "#d92d20",
+    Severity.MEDIUM: "#f79009",
+    Severity.LOW: "#2e90fa",
+    Severity.INFORMATIONAL: "#98a2b3",
+}
+
+
+def esc(value: Any) -> str:
+    """Text made inert for Plotly's pseudo-HTML, shown as the characters it holds.
+
+    Plotly decodes &lt; &gt; &amp; and numeric entities but not &quot; (it would show as such),
+    so quotes become numeric entities; no tag can open without a literal "<" anyway.
+    """
+    return html.escape(str(value), quote=False).replace('"', "&#34;").replace("'", "&#39;")
+
+
+def figure_json(fig: go.Figure) -> dict[str, Any]:
+    """The figure as plain JSON for json_script (Plotly's encoder turns dates and numpy values)."""
+    return json.loads(pio.to_json(fig, validate=False, remove_uids=True))
+
+
+def _day(iso_day: str, shift: int) -> str:
+    return (date.fromisoformat(iso_day) + timedelta(days=shift)).isoformat()
+
+
+def _short(value: str, limit: int) -> str:
+    """A tick label short enough to leave the plot its width (the hover label shows it whole)."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _layout(fig: go.Figure, *, title: str, height: int = 340, **extra: Any) -> go.Figure:
+    fig.update_layout(
+        title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
+        margin={"l": 60, "r": 20, "t": 48, "b": 60},
+        height=height,
+        template="none",
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        font={"family": "system-ui, sans-serif", "size": 12, "color": "#1d2330"},
+        legend={"orientation": "h", "y": -0.2},
+        hoverlabel={"align": "left"},
+        **extra,
+    )
+    return fig
+
+
+def severity_trend_figure(
+    rows: Iterable[Mapping[str, Any]], *, links: Mapping[str, str]
+) -> go.Figure:
+    """Open findings per day, one line per band: rows {day, severity, count (None: no record)};
+    each point links to `links[severity]`, the list of that band's open findings."""
+    series: dict[str, list[tuple[str, Any]]] = {s.value: [] for s in Severity}
+    for row in rows:
+        series[row["severity"]].append((row["day"].isoformat(), row["count"]))
+    fig = go.Figure()
+    for band in Severity:
+        points = series[band.value]
+        fig.add_scatter(
+            name=esc(band.label),
+            x=[day for day, _n in points],
+            y=[n for _d, n in points],
+            mode="lines+markers",
+            line={"color": SEVERITY_COLOURS[band], "width": 2},
+            marker={"size": 6},
+            customdata=[links[band.value]] * len(points),
+            hovertemplate=f"{esc(band.label)}: %{{y}} open on %{{x}}<extra></extra>",
+        )
+    _layout(fig, title="Open findings by severity")
+    days = sorted({day for points in series.values() for day, _n in points})
+    span = max(len(days), 1)
+    fig.update_xaxes(
+        type="date",
+        tickformat="%d %b",
+        gridcolor="#eaecf0",
+        dtick=86_400_000 * max(1, -(-span // 8)),  # whole days, at most about 8 ticks
+        # A day or two alone would be drawn against hours: pad the axis by a day each side.
+        range=[_day(days[0], -1), _day(days[-1], 1)] if span < 3 else None,
+    )
+    fig.update_yaxes(rangemode="tozero", gridcolor="#eaecf0", zerolinecolor="#d0d5dd")
+    return fig
+
+
+def severity_heatmap_figure(cells: Iterable[Mapping[str, Any]]) -> go.Figure:
+    """Open findings per account (rows) and band (columns): cells {account_id, name, severity,
+    count, url}; each cell links to its list."""
+    cells = list(cells)
+    accounts: dict[str, str] = {}
+    for cell in cells:
+        accounts.setdefault(cell["account_id"], f"{cell['account_id']} {cell['name']}".strip())
+    bands = [s for s in Severity]
+    index = {(c["account_id"], c["severity"]): c for c in cells}
+    z, links, hover = [], [], []
+    for account_id, label in accounts.items():
+        label = esc(label)
+        row = [index.get((account_id, band.value)) for band in bands]
+        z.append([c["count"] if c else 0 for c in row])
+        links.append([c["url"] if c else "" for c in row])
+        hover.append(
+            [
+                f"{label}<br>{esc(band.label)}: {c['count'] if c else 0} open"
+                for band, c in zip(bands, row, strict=True)
+            ]
+        )
+    fig = go.Figure(
+        go.Heatmap(
+            x=[esc(band.label) for band in bands],
+            # Unique even when shortened: the 12-digit id leads every label.
+            y=[esc(_short(label, 30)) for label in accounts.values()],
+            z=z,
+            text=hover,  # heatmaps take their hover template's fields from `text`
+            texttemplate="%{z}",
+            customdata=links,
+            hovertemplate="%{text}<extra></extra>",
+            colorscale=[[0, "#f8f9fb"], [0.01, "#fee4e2"], [1, "#b42318"]],
+            showscale=False,
+            xgap=2,
+            ygap=2,
+        )
+    )
+    _layout(
+        fig, title="Open findings by account and severity", height=max(220, 90 + 42 * len(accounts))
+    )
+    # Categories, always: an account without a name is a label of digits only, which Plotly would
+    # otherwise read as a number and place on a numeric axis.
+    fig.update_yaxes(autorange="reversed", automargin=True, type="category")
+    fig.update_xaxes(side="top", showgrid=False, type="category")
+    fig.update_layout(margin={"t": 80, "b": 20})
+    return fig
+
+
+def top_types_figure(rows: Iterable[Mapping[str, Any]]) -> go.Figure:
+    """The most frequent open finding types: rows {type, count, url}, largest at the top."""
+    rows = list(rows)[::-1]  # Plotly draws the first bar at the bottom
+    fig = go.Figure(
+        go.Bar(
+            orientation="h",
+            x=[row["count"] for row in rows],
+            y=[esc(_short(row["type"], 44)) for row in rows],
+            customdata=[row["url"] for row in rows],
+            hovertext=[f"{esc(row['type'])}: {row['count']} open" for row in rows],
+            hovertemplate="%{hovertext}<extra></extra>",
+            marker={"color": "#1f5fbf"},
+            text=[row["count"] for row in rows],
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    _layout(fig, title="Top open finding types", height=max(220, 100 + 28 * len(rows)))
+    fig.update_yaxes(automargin=True, type="category")
+    fig.update_xaxes(rangemode="tozero", gridcolor="#eaecf0")
+    return fig

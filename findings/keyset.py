@@ -1,0 +1,236 @@
+"""Keyset pages for the findings page: as fast on page 20,000 as on page 1.
+
+OFFSET pagination reads and throws away every row before the page, and a page count needs COUNT(*)
+over the whole filtered set: both grow with the table (bench/findings_list.py measures it). A keyset
+page asks instead for the rows after (or before) the last row shown, in the list's own ordering,
+which an index on the ordering's columns (findings.models.Finding's indexes end in `id`) answers by
+reading only the page. The cursor holds the ordering's values of that row; the count shown is capped.
+
+The ordering is the database's own, as the API's (NULLs largest on PostgreSQL, smallest on SQLite):
+the conditions place NULLs where the database does, so a row with no `last_seen` is neither skipped
+nor repeated, and on PostgreSQL a plain btree index serves both directions.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connections
+from django.db.models import BooleanField, F, Model, OrderBy, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+__all__ = ["COUNT_CAP", "KeysetPage", "count_capped", "keyset_page"]
+
+COUNT_CAP = 10_000  # beyond this the page says "more than 10,000" instead of counting them all
+
+
+@dataclass(frozen=True)
+class Key:
+    """One column of the ordering: its lookup path, direction, whether it may be NULL, and where
+    the database sorts NULLs (`nulls_largest`: PostgreSQL yes, SQLite no)."""
+
+    path: str
+    descending: bool
+    nullable: bool
+    nulls_largest: bool
+
+    def order(self, *, reverse: bool = False) -> OrderBy:
+        """The database's own order (the API's), so pages list exactly what the API lists."""
+        return F(self.path).desc() if self.descending != reverse else F(self.path).asc()
+
+    def _nulls_first(self, reverse: bool) -> bool:
+        return self.nullable and (self.descending != reverse) == self.nulls_largest
+
+    def equal(self, value: Any) -> Q:
+        return Q(**{f"{self.path}__isnull": True}) if value is None else Q(**{self.path: value})
+
+    def beyond(self, value: Any, *, reverse: bool) -> Q | None:
+        """Rows strictly after `value` in this column's order (reversed for the previous page);
+        None when there are none."""
+        nulls_first = self._nulls_first(reverse)
+        if value is None:  # NULLs are a block at one end
+            return Q(**{f"{self.path}__isnull": False}) if nulls_first else None
+        lookup = "lt" if self.descending != reverse else "gt"
+        after = Q(**{f"{self.path}__{lookup}": value})
+        if self.nullable and not nulls_first:
+            after |= Q(**{f"{self.path}__isnull": True})
+        return after
+
+    def bound(self, value: Any, *, reverse: bool) -> Q | None:
+        """A condition every row at or after `value` meets, redundant with `beyond` but one an index
+        range scan can start from (PostgreSQL does not derive it from the OR of `beyond`)."""
+        if value is None or (self.nullable and not self._nulls_first(reverse)):
+            return None
+        lookup = "lte" if self.descending != reverse else "gte"
+        return Q(**{f"{self.path}__{lookup}": value})
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of rows, with the cursors of the pages around it (None at either end)."""
+
+    rows: list[Any]
+    next_cursor: str | None
+    previous_cursor: str | None
+    is_first: bool
+
+
+def keys_of(queryset: QuerySet[Any]) -> list[Key]:
+    """The ordering of `queryset` as keys, with `id` last (added when missing) so rows never tie."""
+    names = list(queryset.query.order_by or queryset.model._meta.ordering or [])
+    nulls_largest = connections[queryset.db].features.nulls_order_largest
+    keys = []
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError("keyset pages need an ordering by field names")
+        path = name.lstrip("-")
+        path = "id" if path == "pk" else path
+        nullable = _nullable(queryset.model, path)
+        keys.append(Key(path, name.startswith("-"), nullable, nulls_largest))
+    if not keys or keys[-1].path != "id":
+        descending = keys[0].descending if keys else True
+        keys.append(Key("id", descending, False, nulls_largest))
+    return keys
+
+
+def _nullable(model: type[Model], path: str) -> bool:
+    *relations, last = path.split("__")
+    for name in relations:
+        field = model._meta.get_field(name)
+        if field.null:
+            return True
+        model = field.related_model  # type: ignore[assignment]
+    return bool(model._meta.get_field(last).null)
+
+
+def _value_of(row: Any, path: str) -> Any:
+    value = row
+    for name in path.split("__"):
+        value = getattr(value, name) if value is not None else None
+    return value
+
+
+def cursor_encode(row: Any, keys: list[Key], *, direction: str) -> str:
+    """The position of `row` in the ordering: "n" pages after it, "p" before it."""
+    values = []
+    for key in keys:
+        value = _value_of(row, key.path)
+        values.append(value.isoformat() if isinstance(value, datetime) else value)
+    text = json.dumps([direction, values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def cursor_decode(token: str, keys: list[Key], model: type[Model]) -> tuple[str, list[Any]]:
+    """(direction, values) of a cursor made by cursor_encode for the same ordering; raises
+    ValidationError naming `cursor` for anything else."""
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        direction, raw = json.loads(text)
+        if direction not in ("n", "p") or len(raw) != len(keys):
+            raise ValueError("not our cursor")
+        values = [_parse(model, key.path, value) for key, value in zip(keys, raw, strict=True)]
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, ValidationError) as exc:
+        raise ValidationError(
+            {"cursor": "This page link no longer fits the list: start again from the first page."}
+        ) from exc
+    return direction, values
+
+
+def _parse(model: type[Model], path: str, value: Any) -> Any:
+    if value is None:
+        return None
+    *relations, last = path.split("__")
+    for name in relations:
+        model = model._meta.get_field(name).related_model  # type: ignore[assignment]
+    if isinstance(value, list | dict) or "\0" in str(value):
+        raise ValueError("not a value")
+    return model._meta.get_field(last).to_python(value)
+
+
+def _after(keys: list[Key], values: list[Any], *, reverse: bool) -> Q:
+    """Rows after `values` in the (possibly reversed) ordering: the OR over i of
+    (keys before i equal, key i beyond), plus the leading key's bound for the index."""
+    condition = Q(pk__in=[])  # false
+    prefix = Q()
+    for key, value in zip(keys, values, strict=True):
+        beyond = key.beyond(value, reverse=reverse)
+        if beyond is not None:
+            condition |= prefix & beyond
+        prefix &= key.equal(value)
+    bound = keys[0].bound(values[0], reverse=reverse)
+    return condition & bound if bound is not None else condition
+
+
+def _row_bound(
+    queryset: QuerySet[Any], keys: list[Key], values: list[Any], *, reverse: bool
+) -> RawSQL | None:
+    """`(a, b, id) < (x, y, z)`: the same rows as _after, written so that PostgreSQL reads them
+    from a btree index on (a, b, id) starting at the position (the OR above starts it at `a = x`
+    only). Valid, hence given, only when every key is a column of the table, all in one direction,
+    no value is NULL and NULLs (compared as unknown, so left out) sort before the position."""
+    descending = keys[0].descending != reverse
+    if any(
+        "__" in key.path
+        or (key.descending != reverse) != descending
+        or value is None
+        or (key.nullable and not key._nulls_first(reverse))
+        for key, value in zip(keys, values, strict=True)
+    ):
+        return None
+    connection = connections[queryset.db]
+    quote = connection.ops.quote_name
+    table = quote(queryset.model._meta.db_table)
+    fields = [queryset.model._meta.get_field(key.path) for key in keys]
+    columns = ", ".join(f"{table}.{quote(field.column)}" for field in fields)
+    marks = ", ".join(["%s"] * len(keys))
+    sql = f"({columns}) {'<' if descending else '>'} ({marks})"
+    params = [f.get_db_prep_value(v, connection) for f, v in zip(fields, values, strict=True)]
+    # Names from the model's metadata, quoted; values passed as parameters.
+    return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611
+
+
+def keyset_page(queryset: QuerySet[Any], *, cursor: str | None, size: int) -> KeysetPage:
+    """The page of `queryset` (ordered: its ordering is kept) that `cursor` points to, or the first.
+
+    Reads size + 1 rows to know whether another page follows; never counts, never OFFSETs.
+    Raises ValidationError naming `cursor` for a cursor that is not ours.
+    """
+    keys = keys_of(queryset)
+    direction, values = ("n", None) if not cursor else cursor_decode(cursor, keys, queryset.model)
+    reverse = direction == "p"
+    ordered = queryset.order_by(*(key.order(reverse=reverse) for key in keys))
+    if values is not None:
+        ordered = ordered.filter(_after(keys, values, reverse=reverse))
+        row_bound = _row_bound(queryset, keys, values, reverse=reverse)
+        if row_bound is not None:
+            ordered = ordered.filter(row_bound)
+    rows = list(ordered[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if reverse:
+        rows.reverse()
+    if not rows:
+        return KeysetPage(rows=[], next_cursor=None, previous_cursor=None, is_first=values is None)
+    has_next = more if not reverse else True
+    has_previous = values is not None if not reverse else more
+    return KeysetPage(
+        rows=rows,
+        next_cursor=cursor_encode(rows[-1], keys, direction="n") if has_next else None,
+        previous_cursor=cursor_encode(rows[0], keys, direction="p") if has_previous else None,
+        is_first=not has_previous,
+    )
+
+
+def count_capped(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """(count, exact): the number of rows up to `cap`, and whether that is all of them.
+
+    COUNT over a LIMIT subquery stops reading at `cap` + 1 rows.
+    """
+    n = queryset.order_by()[: cap + 1].count()
+    return (n, True) if n <= cap else (cap, False)

@@ -1,0 +1,146 @@
+"""The overview's numbers: open findings by severity, account and type, over time, newest worst.
+
+Every number here counts what the findings page lists for one query string (`link` below), and the
+overview links each number to that page, so the two can never disagree: today's counts are read
+live from the findings (the same `open` rule as the list), earlier days from our daily history.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Max, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from accounts.selectors import (
+    account_ids_for_user,
+    account_list_for_user,
+    collection_run_list_for_user,
+)
+from findings.choices import FindingSource, Severity
+from findings.models import Finding, FindingDailyCount
+from findings.selectors import User, finding_list_for_user
+
+__all__ = ["FindingOverview", "finding_list_url", "finding_overview_for_user"]
+
+TOP_TYPES = 10
+NEWEST = 10
+TREND_DAYS = 30
+
+
+def finding_list_url(**filters: str) -> str:
+    """The findings page with these filters (empty ones left out)."""
+    query = {k: v for k, v in filters.items() if v}
+    return reverse("findings:finding_list") + (f"?{urlencode(query)}" if query else "")
+
+
+@dataclass
+class FindingOverview:
+    """What the overview shows; every count comes with the list URL it counts."""
+
+    total: int = 0
+    by_severity: list[dict[str, Any]] = field(default_factory=list)  # severity, count, url
+    trend: list[dict[str, Any]] = field(default_factory=list)  # day, severity, count
+    heatmap: list[dict[str, Any]] = field(default_factory=list)  # account_id, name, severity, ...
+    top_types: list[dict[str, Any]] = field(default_factory=list)  # type, count, url
+    newest: list[Finding] = field(default_factory=list)
+    newest_url: str = ""
+    as_of: Any = None  # the last successful collection of a findings source
+
+
+def finding_overview_for_user(*, user: User, today: date | None = None) -> FindingOverview:
+    """The overview of the findings `user` may see (nothing for a person without access)."""
+    today = today or timezone.localdate()
+    open_findings = finding_list_for_user(user=user).open().order_by()
+    cells = list(open_findings.values("account__account_id", "severity").annotate(n=Count("id")))
+    by_severity: Counter[str] = Counter()
+    for cell in cells:
+        by_severity[cell["severity"]] += cell["n"]
+    overview = FindingOverview(total=sum(by_severity.values()))
+    overview.by_severity = [
+        {
+            "severity": s.value,
+            "label": s.label,
+            "count": by_severity[s],
+            "url": finding_list_url(open="true", severity=s.value),
+        }
+        for s in Severity
+    ]
+    overview.heatmap = _heatmap(user, cells)
+    overview.top_types = _top_types(open_findings)
+    overview.trend = _trend(user, today, by_severity)
+    overview.newest = list(
+        open_findings.filter(severity__in=[Severity.CRITICAL, Severity.HIGH])
+        .select_related("account")
+        .defer("raw")
+        .order_by("-first_seen", "-id")[:NEWEST]
+    )
+    overview.newest_url = finding_list_url(
+        open="true", severity="critical,high", ordering="-first_seen"
+    )
+    overview.as_of = (
+        collection_run_list_for_user(user=user)
+        .filter(source__in=FindingSource.values, outcome__in=["ok", "partial"])
+        .aggregate(last=Max("finished_at"))["last"]
+    )
+    return overview
+
+
+def _heatmap(user: User, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every visible account x every band, zero included, each with its list URL."""
+    counts = {(c["account__account_id"], c["severity"]): c["n"] for c in cells}
+    accounts = account_list_for_user(user=user).order_by("account_id")
+    return [
+        {
+            "account_id": account.account_id,
+            "name": account.name,
+            "severity": s.value,
+            "count": counts.get((account.account_id, s.value), 0),
+            "url": finding_list_url(open="true", account=account.account_id, severity=s.value),
+        }
+        for account in accounts.only("account_id", "name")
+        for s in Severity
+    ]
+
+
+def _top_types(open_findings: Any) -> list[dict[str, Any]]:
+    """The most frequent open types. The list's `type` filter is a prefix (CONTRACT.md), so each
+    type counts every type it prefixes (Backdoor:EC2/C&CActivity.B takes in its !DNS variant):
+    the number is what the linked list shows."""
+    rows = dict(open_findings.values_list("type").annotate(n=Count("id")))
+    counted = {name: sum(n for other, n in rows.items() if other.startswith(name)) for name in rows}
+    top = sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:TOP_TYPES]
+    return [
+        {"type": name, "count": n, "url": finding_list_url(open="true", type=name)}
+        for name, n in top
+    ]
+
+
+def _trend(user: User, today: date, live: Counter[str]) -> list[dict[str, Any]]:
+    """Open counts per day and band over the last TREND_DAYS days: our daily history before today,
+    the live counts today (the history's last snapshot may predate a triage)."""
+    start = today - timedelta(days=TREND_DAYS - 1)
+    rows = (
+        FindingDailyCount.objects.filter(
+            account__in=account_ids_for_user(user=user), day__gte=start, day__lt=today
+        )
+        .values("day", "severity")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    counts: dict[date, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        counts[row["day"]][row["severity"]] += row["n"]
+    counts[today] = live
+    first = min(counts)
+    days = [first + timedelta(days=i) for i in range((today - first).days + 1)]
+    return [
+        {"day": day, "severity": s.value, "count": counts[day][s.value] if day in counts else None}
+        for day in days
+        for s in Severity
+    ]

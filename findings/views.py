@@ -1,0 +1,214 @@
+"""Pages of findings: the list (filters, sorting, keyset pages, CSV, bulk status), one finding
+(the analyst's view and its workflow), and the overview of charts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import account_list_for_user
+from findings import charts
+from findings.choices import WORKFLOW_EVENT_KINDS, FindingStatus
+from findings.details import finding_actor_facts
+from findings.export import finding_csv_lines
+from findings.forms import (
+    DEFAULT_ORDERING,
+    BulkWorkflowForm,
+    WorkflowForm,
+    assignable_people,
+    finding_filter_form,
+)
+from findings.keyset import count_capped, keyset_page
+from findings.overview import finding_overview_for_user
+from findings.selectors import finding_get_for_user, finding_list_for_user
+from findings.services.workflow import (
+    WORKFLOW_PERMISSION,
+    finding_workflow_update,
+    finding_workflow_update_many,
+)
+
+PAGE_SIZE = 50
+# Parameters of the page itself, not filters: never passed on to the API twin or the CSV.
+_PAGE_PARAMS = ("cursor", "page")
+# Sortable columns: (FilterSet ordering name, first direction when clicked).
+SORTABLE = {"severity": "-", "last_seen": "-", "account": "", "service_count": "-"}
+
+
+def _filters(query: QueryDict) -> QueryDict:
+    """The query without page parameters and empty values, sorted as the list sorts by default."""
+    filters = QueryDict(mutable=True)
+    for key in query:
+        values = [v for v in query.getlist(key) if v.strip()]
+        if key not in _PAGE_PARAMS and values:
+            filters.setlist(key, values)
+    filters.setdefault("ordering", DEFAULT_ORDERING)
+    return filters
+
+
+def _sort_links(filters: QueryDict) -> dict[str, dict[str, str]]:
+    """Per sortable column, the URL that sorts by it (toggling when it is the current order)."""
+    current = filters.get("ordering", DEFAULT_ORDERING)
+    links = {}
+    for name, first in SORTABLE.items():
+        if current.lstrip("-") == name:
+            ordering, state = ("" if current.startswith("-") else "-") + name, current
+        else:
+            ordering, state = first + name, ""
+        query = filters.copy()
+        query["ordering"] = ordering
+        links[name] = {
+            "url": f"?{query.urlencode()}",
+            "state": "descending" if state.startswith("-") else "ascending" if state else "",
+        }
+    return links
+
+
+def finding_list(request: HttpRequest) -> HttpResponse:
+    """Findings of the person's accounts, filtered by the API's FilterSet, in keyset pages."""
+    filters = _filters(request.GET)
+    form = finding_filter_form(filters, accounts=account_list_for_user(user=request.user))
+    context: dict[str, Any] = {"form": form, "filters": filters.urlencode()}
+    try:
+        findings = finding_list_for_user(user=request.user, filters=filters).defer("raw")
+        page = keyset_page(findings, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
+    except ValidationError as exc:
+        context["errors"] = exc.message_dict
+        return render(request, "findings/finding_list.html", context, status=400)
+    context.update(
+        page=page,
+        count=count_capped(findings),
+        sort=_sort_links(filters),
+        api_url=f"{reverse('api:finding-list')}?{filters.urlencode()}",
+        csv_url=f"{reverse('findings:finding_export')}?{filters.urlencode()}",
+        can_change=request.user.has_perm(WORKFLOW_PERMISSION),
+        statuses=FindingStatus.choices,
+    )
+    return render(request, "findings/finding_list.html", context)
+
+
+def finding_export(request: HttpRequest) -> HttpResponse:
+    """The list's findings, every page of them, as CSV, streamed as it is read."""
+    try:
+        findings = finding_list_for_user(user=request.user, filters=_filters(request.GET))
+    except ValidationError as exc:
+        return HttpResponse(
+            "\n".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = StreamingHttpResponse(finding_csv_lines(findings), content_type="text/csv")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="findings-{stamp}.csv"'
+    return response
+
+
+@require_POST
+@permission_required(WORKFLOW_PERMISSION, raise_exception=True)
+def finding_bulk_update(request: HttpRequest) -> HttpResponse:
+    """Set the status of the ticked findings (those the person may see; others are ignored)."""
+    form = BulkWorkflowForm(request.POST)
+    back = _safe_next(request, request.POST.get("next", ""))
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(back)
+    data = form.cleaned_data
+    findings = finding_list_for_user(user=request.user).filter(pk__in=data["ids"])
+    changed = finding_workflow_update_many(
+        findings=findings.select_related(None).only("pk"),
+        actor=request.user,
+        status=data["status"],
+        note=data["note"],
+    )
+    label = FindingStatus(data["status"]).label
+    messages.success(request, f"{len(changed)} of {len(data['ids'])} findings set to {label}.")
+    return redirect(back)
+
+
+def _safe_next(request: HttpRequest, target: str) -> str:
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("findings:finding_list")
+
+
+def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One finding laid out for an analyst, its history, and the workflow form."""
+    finding = finding_get_for_user(user=request.user, pk=pk)
+    if finding is None:
+        raise Http404("No such finding.")
+    return _detail(request, finding, form=None)
+
+
+def _detail(
+    request: HttpRequest, finding: Any, *, form: WorkflowForm | None, status: int = 200
+) -> HttpResponse:
+    events = list(finding.events.select_related("actor").order_by("at", "id"))
+    can_change = request.user.has_perm(WORKFLOW_PERMISSION)
+    if can_change and form is None:
+        form = WorkflowForm(
+            initial={
+                "status": finding.status,
+                "assignee": finding.assignee.get_username() if finding.assignee else "",
+                "ticket_ref": finding.ticket_ref,
+            },
+            people=assignable_people(account=finding.account),
+        )
+    context = {
+        "finding": finding,
+        "actor": finding_actor_facts(finding.raw),
+        "raw_json": json.dumps(finding.raw, indent=2, sort_keys=True, ensure_ascii=False),
+        "observations": [e for e in events if e.kind not in WORKFLOW_EVENT_KINDS],
+        "history": [e for e in events if e.kind in WORKFLOW_EVENT_KINDS][::-1],
+        "form": form,
+        "can_change": can_change,
+    }
+    return render(request, "findings/finding_detail.html", context, status=status)
+
+
+@require_POST
+@permission_required(WORKFLOW_PERMISSION, raise_exception=True)
+def finding_workflow(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change one finding's status, assignee, ticket reference, or add a note."""
+    finding = finding_get_for_user(user=request.user, pk=pk)
+    if finding is None:
+        raise Http404("No such finding.")
+    form = WorkflowForm(request.POST, people=assignable_people(account=finding.account))
+    if form.is_valid():
+        try:
+            changed = finding_workflow_update(
+                finding=finding, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request, f"Saved: {', '.join(changed)}." if changed else "Nothing changed."
+            )
+            return redirect("findings:finding_detail", pk=finding.pk)
+    return _detail(request, finding, form=form, status=400)
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    """Open findings by severity over time, by account and severity, top types, newest worst."""
+    data = finding_overview_for_user(user=request.user)
+    links = {row["severity"]: row["url"] for row in data.by_severity}
+    context = {
+        "data": data,
+        "fig_trend": charts.figure_json(charts.severity_trend_figure(data.trend, links=links)),
+        "fig_heatmap": charts.figure_json(charts.severity_heatmap_figure(data.heatmap)),
+        "fig_types": charts.figure_json(charts.top_types_figure(data.top_types)),
+        "open_url": reverse("findings:finding_list") + "?open=true",
+    }
+    return render(request, "findings/overview.html", context)
