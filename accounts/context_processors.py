@@ -11,6 +11,7 @@ NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Overview", "findings:overview", None),
     ("Findings", "findings:finding_list", None),
     ("Categories", "findings:categories", None),
+    ("Macie", "findings:macie", None),
     ("Users", "findings:principal_list", None),
     ("Inspector", "findings:inspector_report", None),
     ("Costs", "costs:overview", None),

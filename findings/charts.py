@@ -21,6 +21,7 @@ from findings.choices import Severity
 
 __all__ = [
     "SEVERITY_COLOURS",
+    "chart_layout",
     "esc",
     "figure_json",
     "severity_heatmap_figure",
@@ -61,7 +62,7 @@ def _short(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def _layout(fig: go.Figure, *, title: str, height: int = 340, **extra: Any) -> go.Figure:
+def chart_layout(fig: go.Figure, *, title: str, height: int = 340, **extra: Any) -> go.Figure:
     fig.update_layout(
         title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
         margin={"l": 60, "r": 20, "t": 48, "b": 60},
@@ -98,7 +99,7 @@ def severity_trend_figure(
             customdata=[links[band.value]] * len(points),
             hovertemplate=f"{esc(band.label)}: %{{y}} open on %{{x}}<extra></extra>",
         )
-    _layout(fig, title="Open findings by severity")
+    chart_layout(fig, title="Open findings by severity")
     days = sorted({day for points in series.values() for day, _n in points})
     span = max(len(days), 1)
     fig.update_xaxes(
@@ -150,7 +151,7 @@ def severity_heatmap_figure(cells: Iterable[Mapping[str, Any]]) -> go.Figure:
             ygap=2,
         )
     )
-    _layout(
+    chart_layout(
         fig, title="Open findings by account and severity", height=max(220, 90 + 42 * len(accounts))
     )
     # Categories, always: an account without a name is a label of digits only, which Plotly would
@@ -178,7 +179,7 @@ def top_types_figure(rows: Iterable[Mapping[str, Any]]) -> go.Figure:
             cliponaxis=False,
         )
     )
-    _layout(fig, title="Top open finding types", height=max(220, 100 + 28 * len(rows)))
+    chart_layout(fig, title="Top open finding types", height=max(220, 100 + 28 * len(rows)))
     fig.update_yaxes(automargin=True, type="category")
     fig.update_xaxes(rangemode="tozero", gridcolor="#eaecf0")
     return fig

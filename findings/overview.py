@@ -26,7 +26,12 @@ from findings.choices import FindingSource, Severity
 from findings.models import Finding, FindingDailyCount
 from findings.selectors import User, finding_list_for_user
 
-__all__ = ["FindingOverview", "finding_list_url", "finding_overview_for_user"]
+__all__ = [
+    "FindingOverview",
+    "finding_list_url",
+    "finding_overview_for_user",
+    "findings_as_of",
+]
 
 TOP_TYPES = 10
 NEWEST = 10
@@ -83,12 +88,17 @@ def finding_overview_for_user(*, user: User, today: date | None = None) -> Findi
     overview.newest_url = finding_list_url(
         open="true", severity="critical,high", ordering="-first_seen"
     )
-    overview.as_of = (
+    overview.as_of = findings_as_of(user=user)
+    return overview
+
+
+def findings_as_of(*, user: User, sources: list[str] | None = None) -> Any:
+    """When `sources` (default: every findings source) were last collected for `user`'s accounts."""
+    return (
         collection_run_list_for_user(user=user)
-        .filter(source__in=FindingSource.values, outcome__in=["ok", "partial"])
+        .filter(source__in=sources or FindingSource.values, outcome__in=["ok", "partial"])
         .aggregate(last=Max("finished_at"))["last"]
     )
-    return overview
 
 
 def _heatmap(user: User, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
