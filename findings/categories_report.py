@@ -18,7 +18,7 @@ from accounts.selectors import account_ids_for_user
 from findings.categories import CATEGORIES, UNCATEGORISED
 from findings.choices import SEVERITY_RANK, FindingSource, Severity
 from findings.filtersets import UNCATEGORISED as UNCATEGORISED_PARAM
-from findings.models import Finding, FindingDailyCount
+from findings.models import FindingDailyCount
 from findings.overview import finding_list_url
 from findings.selectors import User, finding_list_for_user
 

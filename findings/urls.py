@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 
 from config.views import PlaceholderView
-from findings import views
+from findings import category_views, views
 
 app_name = "findings"
 
@@ -19,7 +19,8 @@ urlpatterns = [
         views.finding_workflow,
         name="finding_workflow",
     ),
-    path("categories/", PlaceholderView.as_view(title="Categories"), name="categories"),
+    path("categories/", category_views.category_list, name="categories"),
+    path("macie/", category_views.macie, name="macie"),
     path("users/", PlaceholderView.as_view(title="Users"), name="principal_list"),
     path("inspector/", PlaceholderView.as_view(title="Inspector"), name="inspector_report"),
 ]

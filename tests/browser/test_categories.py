@@ -2,19 +2,23 @@
 
 import pytest
 
+from findings.services import finding_upsert_many
 from tests.browser.conftest import login, screenshot
-from tests.findings.conftest import store  # noqa: F401 - the fixture
+from tests.findings.conftest import record
 from tests.findings.test_category_pages import macie_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def findings(store, account_a):
-    store(account_a, type="CryptoCurrency:EC2/BitcoinTool.B!DNS", severity_score=8.0)
-    store(account_a, type="Exfiltration:S3/AnomalousBehavior", severity_score=9.5)
-    store(account_a, **macie_record('evil"><img src=x onerror="window.__pwned=1">'))
-    store(account_a, **macie_record("finance-exports", native_severity="Medium"))
+def findings(account_a):
+    records = [
+        record(type="CryptoCurrency:EC2/BitcoinTool.B!DNS", severity_score=8.0),
+        record(type="Exfiltration:S3/AnomalousBehavior", severity_score=9.5),
+        record(**macie_record('evil"><img src=x onerror="window.__pwned=1">')),
+        record(**macie_record("finance-exports", native_severity="Medium")),
+    ]
+    finding_upsert_many(records=records, default_account=account_a)
 
 
 def test_categories_page_tiles_open_their_list(page, alice, findings) -> None:
