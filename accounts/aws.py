@@ -30,6 +30,8 @@ from botocore.exceptions import (
 )
 from django.conf import settings
 
+from accounts.ratelimit import limit_client
+
 # AssumeRole: a role's maximum session is 1 hour unless its owner raised it, and role chaining caps
 # it at 1 hour (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use.html#id_roles_use_view-role-max-session).
 SESSION_SECONDS = 3600
@@ -260,6 +262,7 @@ class AwsGateway:
             if key not in self._clients:
                 session = self._session(role_arn, external_id, region)
                 raw = session.client(service, region_name=region, config=client_config())
+                limit_client(raw, account_id=account_id, region=region)  # LookupEvents: 2/s
                 if counted:
                     raw.meta.events.register("before-call", self._count(service))
                 self._clients[key] = AwsClient(raw, service)

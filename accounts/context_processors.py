@@ -19,6 +19,7 @@ NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Budgets", "costs:budget_list", None),
     ("Accounts", "accounts:account_list", None),
     ("Collection health", "collection_health", None),
+    ("Webhooks", "webhooks:webhook_list", "webhooks.manage_webhooks"),
 ]
 
 

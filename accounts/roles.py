@@ -23,6 +23,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_audit_log",
         "findings.change_workflow",
         "costs.send_anomaly_feedback",
+        "webhooks.manage_webhooks",
     ],
     Role.ANALYST: ["findings.change_workflow"],
     Role.MANAGER: ["costs.send_anomaly_feedback"],

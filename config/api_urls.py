@@ -7,18 +7,24 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import AwsAccountViewSet, CollectionRunViewSet
 from costs.api.views import BudgetViewSet, CostAnomalyViewSet
-from findings.api.views import FindingSummaryViewSet, FindingViewSet
+from findings.api.principals import PrincipalViewSet
+from findings.api.views import FindingSummaryViewSet, FindingViewSet, InspectorReportView
+from webhooks.api.views import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 
 router = DefaultRouter()
 router.register("accounts", AwsAccountViewSet, basename="awsaccount")
 router.register("findings", FindingViewSet, basename="finding")
 router.register("summary", FindingSummaryViewSet, basename="summary")
+router.register("principals", PrincipalViewSet, basename="principal")
 router.register("collection-runs", CollectionRunViewSet, basename="collectionrun")
 router.register("cost-anomalies", CostAnomalyViewSet, basename="costanomaly")
 router.register("budgets", BudgetViewSet, basename="budget")
+router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhookdelivery")
 
 urlpatterns = [
     path("", include(router.urls)),
+    path("inspector/report/", InspectorReportView.as_view(), name="inspector-report"),
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),

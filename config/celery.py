@@ -36,6 +36,11 @@ app.conf.beat_schedule["discover-organization"] = {
     "schedule": ORGANIZATION_DISCOVERY_MINUTES * 60.0,
 }
 # Each sync snapshots its account's open counts; this covers the days without a sync.
+# Deliveries whose task was lost (broker down when they were made) are queued again.
+app.conf.beat_schedule["webhooks-deliver-pending"] = {
+    "task": "webhooks.deliver_pending",
+    "schedule": 5 * 60.0,
+}
 app.conf.beat_schedule["findings-snapshot-history"] = {
     "task": "findings.snapshot_history",
     "schedule": crontab(hour=23, minute=50),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "accounts",
     "findings",
     "costs",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +208,7 @@ SPECTACULAR_SETTINGS = {
         "FindingSourceEnum": "findings.choices.FindingSource",
         "FindingStatusEnum": "findings.choices.FindingStatus",
         "BudgetStatusEnum": "costs.choices.BudgetStatus",
+        "WebhookDeliveryStatusEnum": "webhooks.choices.DeliveryStatus",
     },
 }
 
@@ -253,3 +255,8 @@ LOGGING = {
 }
 # The principal member roles trust (shown in onboarding); default: the hub identity's account root.
 WATCHPOST_HUB_PRINCIPAL_ARN: str = env.str("WATCHPOST_HUB_PRINCIPAL_ARN", default="")
+
+# Webhooks (webhooks app). Targets on private, loopback, link-local or reserved addresses are refused
+# unless this is on (tests, a lab network); checked again at each delivery (DNS rebinding).
+WATCHPOST_WEBHOOK_ALLOW_PRIVATE: bool = env.bool("WATCHPOST_WEBHOOK_ALLOW_PRIVATE", default=False)
+WATCHPOST_WEBHOOK_TIMEOUT: int = env.int("WATCHPOST_WEBHOOK_TIMEOUT", default=10)

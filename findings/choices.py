@@ -82,3 +82,65 @@ WORKFLOW_EVENT_KINDS: tuple[str, ...] = (
     FindingEventKind.TICKET_CHANGED,
     FindingEventKind.NOTE,
 )
+
+
+class VulnerabilityType(models.TextChoices):
+    """Inspector's finding types, as the filters name them; the value is our word, `aws` AWS's."""
+
+    PACKAGE_VULNERABILITY = "package_vulnerability", "Package vulnerability"
+    NETWORK_REACHABILITY = "network_reachability", "Network reachability"
+    CODE_VULNERABILITY = "code_vulnerability", "Code vulnerability"
+
+    @property
+    def aws(self) -> str:
+        """AWS's spelling, as stored in Finding.type (PACKAGE_VULNERABILITY...)."""
+        return self.value.upper()
+
+
+class FixAvailable(models.TextChoices):
+    """Inspector's fixAvailable: a fix for every vulnerable package, some of them, or none."""
+
+    YES = "yes", "Yes"
+    PARTIAL = "partial", "Partial"
+    NO = "no", "No"
+
+
+class UserTier(models.TextChoices):
+    """A principal's tier from its CloudTrail activity (findings.tiers); AWS services have none."""
+
+    PLATINUM = "platinum", "Platinum"
+    GOLD = "gold", "Gold"
+    SILVER = "silver", "Silver"
+    BRONZE = "bronze", "Bronze"
+
+
+class IdentityType(models.TextChoices):
+    """Who made a call, as CONTRACT.md names CloudTrail's userIdentity types."""
+
+    ROOT = "root", "Root"
+    IAM_USER = "iam_user", "IAM user"
+    ASSUMED_ROLE = "assumed_role", "Assumed role"
+    FEDERATED_USER = "federated_user", "Federated user"
+    AWS_ACCOUNT = "aws_account", "AWS account"
+    AWS_SERVICE = "aws_service", "AWS service"
+
+
+class EventClass(models.TextChoices):
+    """What a CloudTrail event is worth for tiers (findings.tiers.event_class)."""
+
+    HIGH_RISK = "high_risk", "High-risk change"
+    WRITE = "write", "Change"
+    SENSITIVE_READ = "sensitive_read", "Sensitive read"
+    READ = "read", "Read"
+
+
+class TierRule(models.TextChoices):
+    """Which rule set a principal's tier (its evidence says which events)."""
+
+    ROOT_ACTIVITY = "root_activity", "Root activity"
+    HIGH_RISK = "high_risk", "Successful high-risk call"
+    WRITE = "write", "Successful change"
+    SENSITIVE_READ = "sensitive_read", "Successful sensitive read"
+    READ_VOLUME = "read_volume", "High volume of reads"
+    OTHER = "other", "No change and no sensitive read"
+    AWS_SERVICE = "aws_service", "AWS service: no tier"

@@ -19,7 +19,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from findings.choices import OPEN_STATUSES, AwsState, FindingSource, FindingStatus, Severity
+from findings.choices import (
+    OPEN_STATUSES,
+    AwsState,
+    FindingSource,
+    FindingStatus,
+    FixAvailable,
+    Severity,
+    VulnerabilityType,
+)
 from findings.models import Finding
 
 UNCATEGORISED = "uncategorised"  # the category filter's name for findings without one
@@ -100,7 +108,8 @@ class TimeField(forms.DateTimeField):
             if moment is not None and timezone.is_naive(moment):
                 moment = moment.replace(tzinfo=UTC)
             if moment is not None:
-                moment.astimezone(UTC)  # refuses what would overflow in UTC
+                # In UTC: refuses what would overflow, and PostgreSQL refuses offsets beyond 15:59.
+                moment = moment.astimezone(UTC)
         except (ValueError, OverflowError):
             moment = None
         if moment is None:
@@ -178,6 +187,20 @@ class FindingFilterSet(filters.FilterSet):
     sensitive_data = filters.CharFilter(
         method="filter_sensitive_data", max_length=64, label="Sensitive data category"
     )
+    # Inspector: the vulnerability beside the finding (findings.models.FindingVulnerability).
+    vulnerability_type = ChoicesFilter(
+        choices=VulnerabilityType.choices, method="filter_vulnerability_type"
+    )
+    cve = MultipleValueFilter(
+        method="filter_cve",
+        pattern=r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}",
+        message="Not a vulnerability id such as CVE-2021-44228: %(value)s.",
+        label="CVE",
+    )
+    package = filters.CharFilter(method="filter_package", max_length=255, label="Package")
+    exploit_available = StrictBooleanFilter(field_name="vulnerability__exploit_available")
+    fix_available = StrictBooleanFilter(method="filter_fix_available", label="Fix available")
+    resource = filters.CharFilter(field_name="resource_id", max_length=1024, label="Resource id")
     updated_since = TimeFilter(field_name="updated_at", lookup_expr="gte")
     first_seen_after = TimeFilter(field_name="first_seen", lookup_expr="gte")
     first_seen_before = TimeFilter(field_name="first_seen", lookup_expr="lte")
@@ -214,6 +237,36 @@ class FindingFilterSet(filters.FilterSet):
 
     def filter_sensitive_data(self, qs: QuerySet[Finding], name: str, value: str) -> QuerySet:
         return qs.filter(sensitive_data__has_key=value.upper()) if value else qs
+
+    def filter_vulnerability_type(
+        self, qs: QuerySet[Finding], name: str, value: list[str]
+    ) -> QuerySet[Finding]:
+        if not value:
+            return qs
+        return qs.filter(
+            source=FindingSource.INSPECTOR, type__in=[VulnerabilityType(v).aws for v in value]
+        )
+
+    def filter_cve(self, qs: QuerySet[Finding], name: str, value: list[str]) -> QuerySet[Finding]:
+        match = Q()
+        for cve in value:  # GHSA ids are mixed case: compare case-insensitively
+            match |= Q(vulnerability__cve_id__iexact=cve)
+        return qs.filter(match) if value else qs
+
+    def filter_package(self, qs: QuerySet[Finding], name: str, value: str) -> QuerySet[Finding]:
+        """Any of the finding's vulnerable packages, by its whole name (case-insensitive)."""
+        if not value:
+            return qs
+        return qs.filter(vulnerability__package_names__icontains=f"\n{value.strip()}\n")
+
+    def filter_fix_available(
+        self, qs: QuerySet[Finding], name: str, value: bool | None
+    ) -> QuerySet[Finding]:
+        """true: a fix for every package or some of them (AWS's YES or PARTIAL); false: NO."""
+        if value is None:
+            return qs
+        wanted = [FixAvailable.YES, FixAvailable.PARTIAL] if value else [FixAvailable.NO]
+        return qs.filter(vulnerability__fix_available__in=wanted)
 
     def filter_q(self, qs: QuerySet[Finding], name: str, value: str) -> QuerySet[Finding]:
         if not value:

@@ -27,6 +27,34 @@ def json_safe(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class VulnerabilityRecord:
+    """What Inspector says of a vulnerability beyond the shared fields (stored one-to-one beside
+    the finding, so Finding stays the fields every source shares).
+
+    `exploit_available` is AWS's YES / NO as a boolean (None: AWS did not say); `fix_available`
+    its YES / NO / PARTIAL lower-cased ("" when AWS did not say).
+    `packages` holds every vulnerable package; the first is also in the package_* fields.
+    """
+
+    cve_id: str = ""
+    cvss_score: float | None = None
+    cvss_version: str = ""
+    cvss_vector: str = ""
+    epss_score: float | None = None
+    exploit_available: bool | None = None
+    fix_available: str = ""
+    package_name: str = ""
+    package_version: str = ""
+    fixed_in_version: str = ""
+    package_manager: str = ""
+    packages: tuple[dict[str, str], ...] = ()
+    resource_name: str = ""
+    resource_tags: dict[str, str] = field(default_factory=dict)
+    remediation: str = ""
+    source_url: str = ""
+
+
+@dataclass(frozen=True)
 class FindingRecord:
     """One finding as AWS described it, in our words; `raw` is the payload exactly as AWS gave it.
 
@@ -64,11 +92,15 @@ class FindingRecord:
     sensitive_data: dict[str, int] = field(default_factory=dict)
     public_access: bool | None = None
     identity_type: str = ""
+    vulnerability: VulnerabilityRecord | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def content_hash(self) -> str:
         """SHA-256 of everything in the record: equal hashes mean nothing to write."""
+        data = asdict(self)
+        if data["vulnerability"] is None:
+            del data["vulnerability"]  # hashes of the other sources stay what they were
         canonical = json.dumps(
-            asdict(self), sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False
+            data, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False
         )
         return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()

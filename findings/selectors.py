@@ -25,7 +25,7 @@ def finding_list_for_user(
     parameters). Nothing for a person without access. Raises ValidationError (per parameter) for a
     bad filter value."""
     findings = Finding.objects.filter(account__in=account_ids_for_user(user=user)).select_related(
-        "account", "assignee"
+        "account", "assignee", "vulnerability"
     )
     if filters is None:
         return findings

@@ -2,8 +2,7 @@
 
 from django.urls import path, re_path
 
-from config.views import PlaceholderView
-from findings import category_views, views
+from findings import category_views, inspector_views, principal_views, views
 
 app_name = "findings"
 
@@ -21,6 +20,9 @@ urlpatterns = [
     ),
     path("categories/", category_views.category_list, name="categories"),
     path("macie/", category_views.macie, name="macie"),
-    path("users/", PlaceholderView.as_view(title="Users"), name="principal_list"),
-    path("inspector/", PlaceholderView.as_view(title="Inspector"), name="inspector_report"),
+    path("users/", principal_views.principal_list, name="principal_list"),
+    re_path(
+        r"^users/(?P<pk>[0-9]{1,18})/$", principal_views.principal_detail, name="principal_detail"
+    ),
+    path("inspector/", inspector_views.inspector_report, name="inspector_report"),
 ]

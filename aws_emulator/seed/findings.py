@@ -113,5 +113,29 @@ def seed_inspector(world: World) -> None:
                 suffix = hex_id(data["findingArn"], account)
                 data["findingArn"] = f"arn:aws:inspector2:us-east-1:{account}:finding/{suffix}"
             state.add_finding(data)
+        if account == PROD:
+            for days, template in zip((45, 120, 200), findings[:3], strict=True):
+                state.add_finding(_on_web_instance(template, world, days))
         for resource in coverage if account == PROD else coverage[:1]:
             state.add_coverage(_retarget(resource, account, "us-east-1", "resourceId"))
+
+
+def _on_web_instance(template: dict[str, Any], world: World, days: int) -> dict[str, Any]:
+    """A package finding of the ECR image also on PROD's EC2 instance web-01, first seen `days`
+    ago: one CVE on several resources, and findings of several ages."""
+    data = copy.deepcopy(template)
+    arn = data.pop("findingArn")
+    data["findingArn"] = arn.rsplit("/", 1)[0] + "/" + hex_id(arn, "web-01")
+    data["firstObservedAt"] = iso_ms(world.clock() - timedelta(days=days))
+    data["status"] = "ACTIVE"
+    data["resources"] = [
+        {
+            "type": "AWS_EC2_INSTANCE",
+            "id": "i-0abc123def4567890",
+            "partition": "aws",
+            "region": "us-east-1",
+            "tags": {"Name": "web-01", "team": "storefront"},
+            "details": {"awsEc2Instance": {"type": "t3.large", "platform": "AMAZON_LINUX_2023"}},
+        }
+    ]
+    return data

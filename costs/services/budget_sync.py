@@ -16,6 +16,7 @@ from costs.choices import BudgetStatus
 from costs.collectors import budgets as budgets_collector
 from costs.collectors.budgets import BudgetRecord
 from costs.models import Budget
+from costs.signals import budget_alarm, budget_alarms, costs_announce
 
 __all__ = ["budget_status", "budgets_sync", "budgets_upsert"]
 
@@ -89,21 +90,26 @@ def budgets_upsert(
     """Insert new budgets, update changed ones, mark the unlisted removed. (new, updated, same)"""
     existing = {b.name: b for b in Budget.objects.filter(account=account)}
     new, updated, unchanged = 0, 0, 0
+    alarmed: list[int] = []  # budgets with a notification in ALARM they did not have before
     for rec in records:
         values = _values(rec)
         values["content_hash"] = _hash({k: v for k, v in values.items() if k != "raw"})
         row = existing.pop(rec.name, None)
         if row is None:
-            Budget.objects.create(account=account, name=rec.name, updated_at=now, **values)
+            row = Budget.objects.create(account=account, name=rec.name, updated_at=now, **values)
+            alarmed += [row.pk] if budget_alarms(values["notifications"]) else []
             new += 1
         elif row.content_hash != values["content_hash"] or row.removed_at is not None:
             Budget.objects.filter(pk=row.pk).update(
                 updated_at=now, fetched_at=now, removed_at=None, **values
             )
+            if budget_alarms(values["notifications"]) - budget_alarms(row.notifications):
+                alarmed.append(row.pk)
             updated += 1
         else:
             unchanged += 1
     gone = [b.pk for b in existing.values() if b.removed_at is None]
     if gone:
         Budget.objects.filter(pk__in=gone).update(removed_at=now, updated_at=now)
+    costs_announce(budget_alarm, budget_ids=alarmed)
     return new, updated + len(gone), unchanged

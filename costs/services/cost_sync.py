@@ -29,6 +29,7 @@ from costs.collectors.cost_explorer import AnomalyRecord, CostWindow, ForecastRe
 from costs.models import CostAnomaly, CostDaily, CostForecast
 from costs.services.requests import ce_requests_counted
 from costs.severity import anomaly_severity
+from costs.signals import anomaly_created, costs_announce
 
 __all__ = ["CostPlan", "cost_plan", "costs_sync"]
 
@@ -265,6 +266,7 @@ def anomalies_upsert(
         for a in CostAnomaly.objects.filter(anomaly_id__in=[r.anomaly_id for r in records])
     }
     new, updated, unchanged = 0, 0, 0
+    created: list[int] = []
     for rec in records:
         name = monitors.get(rec.monitor_arn, "")
         digest = _hash(rec.raw, name)
@@ -274,9 +276,11 @@ def anomalies_upsert(
             continue
         values = {**_anomaly_values(rec, payer, name), "content_hash": digest, "fetched_at": now}
         if row is None:
-            CostAnomaly.objects.create(anomaly_id=rec.anomaly_id, updated_at=now, **values)
+            row = CostAnomaly.objects.create(anomaly_id=rec.anomaly_id, updated_at=now, **values)
+            created.append(row.pk)
             new += 1
         else:
             CostAnomaly.objects.filter(pk=row.pk).update(updated_at=now, **values)
             updated += 1
+    costs_announce(anomaly_created, anomaly_ids=created)
     return new, updated, unchanged

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from findings.models import Finding, FindingEvent
+from findings.models import Finding, FindingEvent, FindingVulnerability
 
 FINDING_FIELDS = [
     "id",
@@ -45,17 +46,65 @@ FINDING_FIELDS = [
 ]
 
 
+VULNERABILITY_FIELDS = [
+    "cve_id",
+    "cvss_score",
+    "cvss_version",
+    "cvss_vector",
+    "epss_score",
+    "exploit_available",
+    "fix_available",
+    "package_name",
+    "package_version",
+    "fixed_in_version",
+    "package_manager",
+    "packages",
+    "resource_name",
+    "resource_tags",
+    "remediation",
+    "source_url",
+]
+
+
+class VulnerabilitySerializer(serializers.ModelSerializer):
+    """What Inspector says of a vulnerability; the Inspector score is `inspector_score` here and
+    the finding's `severity_score`."""
+
+    inspector_score = serializers.FloatField(
+        source="finding.severity_score", read_only=True, allow_null=True
+    )
+    vulnerability_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FindingVulnerability
+        fields = ["vulnerability_type", "inspector_score", *VULNERABILITY_FIELDS]
+        read_only_fields = fields
+
+    def get_vulnerability_type(self, instance: FindingVulnerability) -> str:
+        return instance.finding.type.lower()
+
+
 class FindingSerializer(serializers.ModelSerializer):
-    """A finding as lists show it (no payload, no history)."""
+    """A finding as lists show it (no payload, no history); `vulnerability` is null except for
+    Inspector."""
 
     account_id = serializers.CharField(source="account.account_id", read_only=True)
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
     console_url = serializers.CharField(read_only=True)
+    vulnerability = serializers.SerializerMethodField()
 
     class Meta:
         model = Finding
-        fields = FINDING_FIELDS
-        read_only_fields = FINDING_FIELDS
+        fields = [*FINDING_FIELDS, "vulnerability"]
+        read_only_fields = fields
+
+    @extend_schema_field(VulnerabilitySerializer(allow_null=True))
+    def get_vulnerability(self, instance: Finding) -> dict | None:
+        try:
+            vulnerability = instance.vulnerability
+        except FindingVulnerability.DoesNotExist:
+            return None
+        return VulnerabilitySerializer(vulnerability).data
 
 
 class FindingEventSerializer(serializers.ModelSerializer):
@@ -80,7 +129,7 @@ class FindingDetailSerializer(FindingSerializer):
     events = FindingEventSerializer(many=True, read_only=True)
 
     class Meta(FindingSerializer.Meta):
-        fields = [*FINDING_FIELDS, "raw", "events"]
+        fields = [*FINDING_FIELDS, "vulnerability", "raw", "events"]
         read_only_fields = fields
 
 

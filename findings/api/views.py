@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
+from findings.api.export import FindingExportMixin
 from findings.api.pagination import FindingPagination
 from findings.api.serializers import (
     FindingDetailSerializer,
     FindingSerializer,
     FindingSummarySerializer,
 )
+from findings.api.workflow import FindingWorkflowMixin
 from findings.filtersets import FindingFilterSet
+from findings.inspector_report import REPORT_FILTERS, inspector_report_for_user
 from findings.models import Finding
 from findings.selectors import finding_list_for_user, finding_summary
 
 
-class FindingViewSet(viewsets.ReadOnlyModelViewSet):
+class FindingViewSet(FindingWorkflowMixin, FindingExportMixin, viewsets.ReadOnlyModelViewSet):
     """Findings of the accounts the caller may see, whatever their state unless a filter says;
-    with `updated_since`, the change feed ordered by (updated_at, id)."""
+    with `updated_since`, the change feed ordered by (updated_at, id). GET {id} sends an ETag;
+    PATCH {id} (If-Match) writes the workflow back (findings.api.workflow); export/ streams the
+    filtered set as JSON, CSV or OCSF (findings.api.export)."""
 
     filterset_class = FindingFilterSet
     pagination_class = FindingPagination
@@ -51,3 +60,20 @@ class FindingSummaryViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=FindingSummarySerializer)
     def list(self, request: Request) -> Response:
         return Response(finding_summary(findings=self.filter_queryset(self.get_queryset())))
+
+
+class InspectorReportView(APIView):
+    """The Inspector report's data (findings.inspector_report) with the report page's filters:
+    account, region, severity, vulnerability_type, cve, package, exploit_available,
+    fix_available, resource_type, resource. Scoped to the caller's accounts."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter(name, str, required=False) for name in REPORT_FILTERS],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            data = inspector_report_for_user(user=request.user, filters=request.query_params)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        return Response(data)

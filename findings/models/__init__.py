@@ -2,6 +2,8 @@
 
 from findings.models.finding import Finding, FindingQuerySet, console_url
 from findings.models.history import FindingChangeClock, FindingDailyCount, FindingEvent
+from findings.models.inspector import FindingVulnerability, InspectorCoverage
+from findings.models.principal import Principal, PrincipalActivity, PrincipalEvent
 
 __all__ = [
     "Finding",
@@ -9,5 +11,10 @@ __all__ = [
     "FindingDailyCount",
     "FindingEvent",
     "FindingQuerySet",
+    "FindingVulnerability",
+    "InspectorCoverage",
+    "Principal",
+    "PrincipalActivity",
+    "PrincipalEvent",
     "console_url",
 ]

@@ -3,6 +3,7 @@
 from findings.services.clock import finding_change_time
 from findings.services.guardduty import guardduty_sync
 from findings.services.history import finding_history_snapshot
+from findings.services.inspector import inspector_sync
 from findings.services.macie import macie_sync
 from findings.services.upsert import UpsertCounts, finding_upsert_many, findings_mark_gone
 
@@ -13,5 +14,6 @@ __all__ = [
     "finding_upsert_many",
     "findings_mark_gone",
     "guardduty_sync",
+    "inspector_sync",
     "macie_sync",
 ]

@@ -28,7 +28,12 @@ UPSERT_BATCH = 50
 
 
 class FindingFeed(Protocol):
-    """One source's findings in one account and region, as its API gives them."""
+    """One source's findings in one account and region, as its API gives them.
+
+    A source whose list call returns whole findings (Inspector) may also give
+    `record_pages(updated_since=)`, pages of records, used instead of `id_pages` + `records`; and
+    `archived_state` (default archived), the state `archived_ids` lists (Inspector: suppressed).
+    """
 
     source: str
 
@@ -57,8 +62,7 @@ def findings_sync(ctx: SyncContext, feed: FindingFeed) -> SyncResult:
     counts = UpsertCounts()
     fetched: set[str] = set()
     newest = ctx.cursor
-    for ids in feed.id_pages(updated_since=since):
-        records = list(feed.records(ids))
+    for records in _record_pages(feed, since):
         counts += finding_upsert_many(records=records, default_account=ctx.account)
         fetched.update(r.source_id for r in records)
         newest = _latest(newest, records)
@@ -77,6 +81,16 @@ def findings_sync(ctx: SyncContext, feed: FindingFeed) -> SyncResult:
         cursor=newest,
         state=state,
     )
+
+
+def _record_pages(feed: FindingFeed, since: datetime | None) -> Iterator[list[FindingRecord]]:
+    """Pages of records: from `record_pages` when the feed has it, else ids then their records."""
+    record_pages = getattr(feed, "record_pages", None)
+    if record_pages is not None:
+        yield from record_pages(updated_since=since)
+        return
+    for ids in feed.id_pages(updated_since=since):
+        yield list(feed.records(ids))
 
 
 def _latest(current: datetime | None, records: list[FindingRecord]) -> datetime | None:
@@ -114,7 +128,8 @@ def _archived_sweep(ctx: SyncContext, feed: FindingFeed, *, skip: set[str]) -> U
     longer returns become gone."""
     archived = feed.archived_ids()
     ours = _ours(ctx, feed.source)
-    ours_archived = {i for i, state in ours.items() if state == AwsState.ARCHIVED}
+    kind = getattr(feed, "archived_state", AwsState.ARCHIVED)
+    ours_archived = {i for i, state in ours.items() if state == kind}
     refresh = ((archived - ours_archived) | (ours_archived - archived)) - skip
     counts = UpsertCounts()
     returned: set[str] = set()

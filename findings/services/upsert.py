@@ -15,7 +15,9 @@ from findings.choices import REOPENABLE_STATUSES, AwsState, FindingEventKind, Fi
 from findings.models import Finding, FindingEvent
 from findings.records import FindingRecord
 from findings.services.clock import finding_change_time
+from findings.services.vulnerability import finding_vulnerability_write
 from findings.severity import severity_of, severity_rank
+from findings.signals import FindingChange, finding_change_of_aws, finding_changes_announce
 
 __all__ = ["UpsertCounts", "finding_upsert_many", "findings_mark_gone"]
 
@@ -142,6 +144,11 @@ def _write(records: list[FindingRecord], default_account: AwsAccount) -> UpsertC
             changed.append((finding, *_apply(finding, values, now)))
     _insert(created, now)
     _update(changed, now)
+    by_key = {(r.source, r.source_id): r for r in records}
+    finding_vulnerability_write(
+        pairs=[(f.pk, by_key[(f.source, f.source_id)]) for f in created]
+        + [(f.pk, by_key[(f.source, f.source_id)]) for f, _c, _n in changed]
+    )
     counts.new, counts.updated = len(created), len(changed)
     return counts
 
@@ -219,6 +226,7 @@ def _insert(created: list[Finding], now: datetime) -> None:
     FindingEvent.objects.bulk_create(
         FindingEvent(finding_id=f.pk, kind=FindingEventKind.CREATED, at=now) for f in created
     )
+    finding_changes_announce({f.pk: FindingChange.CREATED for f in created})
 
 
 def _update(changed: list[tuple[Finding, dict[str, list[Any]], int]], now: datetime) -> None:
@@ -234,8 +242,11 @@ def _update(changed: list[tuple[Finding, dict[str, list[Any]], int]], now: datet
         grew = finding.service_count > old_count
         if grew and finding.aws_state == AwsState.ACTIVE and finding.status in REOPENABLE_STATUSES:
             reopen.append((finding, old_count))
-    events.extend(_reopen(reopen, now))
+    reopened = _reopen(reopen, now)
+    events.extend(reopened)
     FindingEvent.objects.bulk_create(events)
+    kinds = {f.pk: finding_change_of_aws(changes) for f, changes, _n in changed}
+    finding_changes_announce(kinds | {e.finding_id: FindingChange.REOPENED for e in reopened})
 
 
 def _kind(changes: dict[str, list[Any]]) -> str:
@@ -308,6 +319,9 @@ def findings_mark_gone(
                     changes={"aws_state": [state, AwsState.GONE.value]},
                 )
                 for pk, state in rows
+            )
+            finding_changes_announce(
+                {pk: finding_change_of_aws({"aws_state": [state, "gone"]}) for pk, state in rows}
             )
             total += len(rows)
     return total

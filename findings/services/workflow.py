@@ -18,9 +18,15 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 
 from accounts.models import AwsAccount
-from findings.choices import FindingEventKind, FindingStatus
+from findings.choices import (
+    OPEN_STATUSES,
+    REOPENABLE_STATUSES,
+    FindingEventKind,
+    FindingStatus,
+)
 from findings.models import Finding, FindingEvent
 from findings.services.clock import finding_change_time
+from findings.signals import FindingChange, finding_changes_announce
 
 __all__ = [
     "NOTE_MAX_LENGTH",
@@ -134,7 +140,21 @@ def finding_workflow_update_many(
             for event in events:
                 event.at = now
             FindingEvent.objects.bulk_create(events)
+            before = {r.pk: r.status for r in rows}
+            finding_changes_announce({pk: _change_kind(before[pk], change) for pk in changed})
     return changed
+
+
+def _change_kind(before: str, change: _Change) -> str:
+    """resolved when a person resolves it, reopened when they take it from resolved or false
+    positive back to open or acknowledged, updated otherwise."""
+    if change.status is None or change.status == before:
+        return FindingChange.UPDATED
+    if change.status == FindingStatus.RESOLVED:
+        return FindingChange.RESOLVED
+    if before in REOPENABLE_STATUSES and change.status in OPEN_STATUSES:
+        return FindingChange.REOPENED
+    return FindingChange.UPDATED
 
 
 def _validate(

@@ -130,9 +130,13 @@ def test_a_non_numeric_id_is_404(alice, findings):
     assert bearer_client(alice).get(f"{LIST}99999999999999999/").status_code == 404
 
 
-def test_the_api_is_read_only_for_now(alice, findings):
+def test_findings_take_only_patch_of_the_workflow(alice, findings):
+    # PATCH is tests/findings/test_api_write.py's; nothing else writes findings through the API.
     client = bearer_client(alice, can_write=True)
-    assert client.patch(f"{LIST}{findings[0][0].pk}/", {"status": "resolved"}).status_code == 405
+    url = f"{LIST}{findings[0][0].pk}/"
+    assert client.put(url, {"status": "resolved"}).status_code == 405
+    assert client.delete(url).status_code == 405
+    assert client.post(LIST, {"status": "resolved"}).status_code == 405
 
 
 # --- filters ---------------------------------------------------------------------------------
