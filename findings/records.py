@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -52,6 +52,22 @@ class VulnerabilityRecord:
     resource_tags: dict[str, str] = field(default_factory=dict)
     remediation: str = ""
     source_url: str = ""
+
+
+def aws_time(value: Any) -> datetime | None:
+    """A time from a payload as an aware datetime: boto3 gives datetimes for `timestamp` members
+    and ISO strings where the model says string (GuardDuty's, some nested macie2 times); None for
+    anything else."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

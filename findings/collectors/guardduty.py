@@ -9,12 +9,12 @@ AwsError); never returns "no findings" for a region it could not read.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from accounts.aws import AwsClient, ServiceNotEnabled
 from findings.choices import AwsState, FindingSource
-from findings.records import FindingRecord, json_safe
+from findings.records import FindingRecord, aws_time, json_safe
 
 # ListFindings: "The default value is 50. The maximum value is 50." GetFindings: at most 50 ids.
 PAGE_SIZE = 50
@@ -110,16 +110,7 @@ def finding_record(payload: dict[str, Any]) -> FindingRecord:
 
 def parse_time(value: Any) -> datetime | None:
     """GuardDuty's times are ISO strings in boto3 (2024-05-14T09:12:45.128Z), not datetimes."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value))
-        except ValueError:
-            return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aws_time(value)
 
 
 # Where each resource type keeps its identifier (botocore's Resource shape).

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from accounts.aws import AccessDenied, AwsClient, ServiceNotEnabled
 from findings.choices import AwsState, FindingSource
-from findings.records import FindingRecord, VulnerabilityRecord, json_safe
+from findings.records import FindingRecord, VulnerabilityRecord, aws_time, json_safe
 
 # ListFindings: maxResults 1-100; ListCoverage: 1-200 (botocore's inspector2 model). A response may
 # hold fewer than asked while more follow (the model caps the findings list at 25): follow nextToken.
@@ -154,7 +154,7 @@ def coverage_record(payload: dict[str, Any]) -> CoverageRecord:
         status_code=str(status.get("statusCode", "")),
         reason=str(status.get("reason", "")),
         scan_mode=str(payload.get("scanMode", "")),
-        last_scanned_at=_time(payload.get("lastScannedAt")),
+        last_scanned_at=aws_time(payload.get("lastScannedAt")),
         resource_tags=tags,
     )
 
@@ -175,10 +175,10 @@ def finding_record(payload: dict[str, Any]) -> FindingRecord:
         severity_score=None if score is None else float(score),
         native_severity=str(payload.get("severity", "")),
         aws_state=AWS_STATES.get(str(payload.get("status", "")), AwsState.ACTIVE).value,
-        first_seen=_time(payload.get("firstObservedAt")),
-        last_seen=_time(payload.get("lastObservedAt")),
-        aws_created_at=_time(payload.get("firstObservedAt")),
-        aws_updated_at=_time(payload.get("updatedAt") or payload.get("lastObservedAt")),
+        first_seen=aws_time(payload.get("firstObservedAt")),
+        last_seen=aws_time(payload.get("lastObservedAt")),
+        aws_created_at=aws_time(payload.get("firstObservedAt")),
+        aws_updated_at=aws_time(payload.get("updatedAt") or payload.get("lastObservedAt")),
         resource_type=str(resource.get("type", "")),
         resource_id=str(resource.get("id", "")),
         vulnerability=vulnerability_record(payload),
@@ -275,16 +275,3 @@ def _float(value: Any) -> float | None:
         return None if value is None else float(value)
     except (TypeError, ValueError):
         return None
-
-
-def _time(value: Any) -> datetime | None:
-    """inspector2 times are datetimes in boto3; the seed's JSON gives ISO strings."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

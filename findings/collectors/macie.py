@@ -9,13 +9,13 @@ AccessDeniedException "Macie is not enabled"; accounts.aws tells it from a missi
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from accounts.aws import AwsClient
 from findings.choices import AwsState, FindingSource
 from findings.collectors.guardduty import epoch_millis
-from findings.records import FindingRecord, json_safe
+from findings.records import FindingRecord, aws_time, json_safe
 
 # ListFindings: the model sets no range; Macie pages by 50 at most. GetFindings: at most 50 ids.
 PAGE_SIZE = 50
@@ -80,10 +80,10 @@ def finding_record(payload: dict[str, Any]) -> FindingRecord:
         native_severity=str(severity.get("description", "")),
         aws_state=(AwsState.ARCHIVED if payload.get("archived") else AwsState.ACTIVE).value,
         service_count=int(payload.get("count") or 1),
-        first_seen=_time(api_call.get("firstSeen") or payload.get("createdAt")),
-        last_seen=_time(api_call.get("lastSeen") or payload.get("updatedAt")),
-        aws_created_at=_time(payload.get("createdAt")),
-        aws_updated_at=_time(payload.get("updatedAt")),
+        first_seen=aws_time(api_call.get("firstSeen") or payload.get("createdAt")),
+        last_seen=aws_time(api_call.get("lastSeen") or payload.get("updatedAt")),
+        aws_created_at=aws_time(payload.get("createdAt")),
+        aws_updated_at=aws_time(payload.get("updatedAt")),
         resource_type="S3Object" if s3_object else "S3Bucket",
         resource_id=str(s3_object.get("path") or bucket.get("arn") or bucket.get("name") or ""),
         action_type=str((policy.get("action") or {}).get("actionType", "")),
@@ -130,16 +130,3 @@ def _actor_place(actor: dict[str, Any]) -> dict[str, str]:
         "organisation": str(owner.get("asnOrg") or owner.get("org") or ""),
         "asn": str(owner.get("asn", "")),
     }
-
-
-def _time(value: Any) -> datetime | None:
-    """macie2 times are datetimes in boto3; its nested API call times may be strings."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
