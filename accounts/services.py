@@ -62,7 +62,8 @@ def _snapshot(account: AwsAccount) -> dict[str, Any]:
     return {field: getattr(account, field) for field in ACCOUNT_AUDITED_FIELDS}
 
 
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+def audit_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What changed between two snapshots, as the audit log keeps it: {key: {"from", "to"}}."""
     return {
         key: {"from": _jsonable(before.get(key)), "to": _jsonable(value)}
         for key, value in after.items()
@@ -86,7 +87,7 @@ def account_save(*, actor: AbstractBaseUser | None, account: AwsAccount) -> AwsA
         before = _snapshot(AwsAccount.objects.select_for_update().get(pk=account.pk))
     account.full_clean()
     account.save()
-    changes = _diff(before, _snapshot(account))
+    changes = audit_changes(before, _snapshot(account))
     if not before:
         audit_record(actor=actor, action="account.created", target=account, changes=changes)
     elif changes:
@@ -212,7 +213,7 @@ def person_set_access(
         "all_accounts": all_accounts,
         "accounts": sorted(profile.accounts.values_list("account_id", flat=True)),
     }
-    changes = _diff(before, after)
+    changes = audit_changes(before, after)
     if changes:
         audit_record(actor=actor, action="person.access_changed", target=user, changes=changes)
     return profile

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AwsAccount
-from accounts.services import audit_record
+from accounts.services import audit_changes, audit_record
 from findings.choices import SEVERITY_RANK, FindingSource, Severity
 from webhooks.choices import SUBSCRIBABLE_EVENTS, DeliveryStatus, WebhookEvent
 from webhooks.models import WebhookDelivery, WebhookSubscription
@@ -142,7 +142,7 @@ def subscription_update(
     if accounts is not None:
         subscription.accounts.set(accounts)
     after = _snapshot(subscription)
-    changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+    changes = audit_changes(before, after)
     if changes:
         audit_record(actor=actor, action="webhook.changed", target=subscription, changes=changes)
     return subscription
