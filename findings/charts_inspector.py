@@ -12,7 +12,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from findings.charts import SEVERITY_COLOURS, esc
+from findings.charts import SEVERITY_COLOURS, chart_layout, esc
 
 __all__ = [
     "REPORT_COLOURS",
@@ -39,18 +39,9 @@ TYPE_LABELS = {
 
 
 def _layout(fig: go.Figure, *, title: str, height: int = 320, **extra: Any) -> go.Figure:
-    fig.update_layout(
-        title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
-        margin={"l": 60, "r": 20, "t": 48, "b": 40},
-        height=height,
-        template="none",
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        font={"family": "system-ui, sans-serif", "size": 12, "color": "#1d2330"},
-        legend={"orientation": "h", "y": -0.18, "font": {"size": 11}},
-        hoverlabel={"align": "left"},
-        **extra,
-    )
+    """The findings charts' layout, a little tighter for the report's many small charts."""
+    chart_layout(fig, title=title, height=height, **extra)
+    fig.update_layout(margin={"b": 40}, legend={"y": -0.18, "font": {"size": 11}})
     fig.update_yaxes(gridcolor="#eaecf0", zerolinecolor="#d0d5dd", automargin=True)
     fig.update_xaxes(automargin=True)
     return fig
