@@ -12,9 +12,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def json_safe(value: Any) -> Any:
     """boto3's parsed payload as JSON can hold it: its timestamps (datetime) become ISO 8601 text
     with their zone; everything else is kept as it came."""
+    if type(value) in _PLAIN:  # most of a payload: answered without the checks below
+        return value
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
