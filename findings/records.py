@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
