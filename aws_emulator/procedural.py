@@ -218,15 +218,15 @@ def _set_remote_ip(action: dict[str, Any], ip: str) -> None:
 
 
 # CloudTrail: who acts, and what they call (read, sensitive read, write, high-risk, failures).
-_PEOPLE = (
-    ("IAMUser", "alice"),
-    ("IAMUser", "bob"),
-    ("AssumedRole", "deploy"),
-    ("AssumedRole", "ci-runner"),
-    ("IAMUser", "auditor"),
-    ("AWSService", "config.amazonaws.com"),
-    ("Root", "root"),
-    ("AssumedRole", "readonly"),
+_PEOPLE = (  # (identity type, name, the calls (indices of _CALLS) this principal makes)
+    ("IAMUser", "alice", (0, 1, 2, 3, 4, 5, 6, 7)),
+    ("IAMUser", "bob", (0, 1, 2)),
+    ("AssumedRole", "deploy", (0, 4)),
+    ("AssumedRole", "ci-runner", (0, 1)),
+    ("IAMUser", "auditor", (3,)),
+    ("AWSService", "config.amazonaws.com", (0, 1)),
+    ("Root", "root", (0,)),
+    ("AssumedRole", "readonly", (1,)),
 )
 _CALLS = (
     ("ec2.amazonaws.com", "DescribeInstances", True),
@@ -244,8 +244,8 @@ class ProceduralEvents:
     """`n` CloudTrail management events of one account and region, event `i` computed from `i`.
 
     Spread evenly over `span` before `end`, newest first in LookupEvents; eight principals (users,
-    roles, the root user, an AWS service) making reads, sensitive reads, writes and high-risk calls,
-    one in 40 refused. Answers LookupEvents without lookup attributes; None otherwise.
+    roles, the root user, an AWS service), each with its own habits (only reads, sensitive reads,
+    writes, high-risk calls...), so their tiers differ; one call in 40 is refused. Answers LookupEvents without lookup attributes; None otherwise.
     """
 
     def __init__(
@@ -276,10 +276,8 @@ class ProceduralEvents:
     def build(self, i: int) -> dict[str, Any]:
         """Event `i` in boto3's LookupEvents shape, its CloudTrailEvent JSON included."""
         h = _digest(self.seed, self.account_id, self.region, "ct", i)
-        kind, name = _PEOPLE[h[0] % len(_PEOPLE)]
-        source, event, read_only = _CALLS[h[1] % len(_CALLS)]
-        if kind == "Root" and h[2] % 50:
-            source, event, read_only = _CALLS[0]  # the root user mostly looks
+        kind, name, calls = _PEOPLE[h[0] % len(_PEOPLE)]
+        source, event, read_only = _CALLS[calls[h[1] % len(calls)]]
         moment = datetime.fromtimestamp(self.time_ms(i) / 1000, tz=UTC)
         event_id = str(_uuid(h))
         identity = self._identity(kind, name)

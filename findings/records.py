@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
@@ -131,8 +133,8 @@ class FindingRecord:
         if vulnerability is not None:
             data["vulnerability"] = asdict(vulnerability)
         del data["raw"]
-        payload = _canonical(self.raw)
-        head = _canonical(data)
+        payload = _canonical_payload(self.raw)
+        head = _canonical_payload(data)
         # "raw" sorts just before "region", which every record has: splice the payload there. A
         # string value cannot hold this marker unescaped (JSON escapes its quotes).
         at = head.index(',"region":')
@@ -143,6 +145,20 @@ class FindingRecord:
 
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+
+
+def _canonical_payload(value: Any) -> str:
+    """_canonical of a JSON-safe payload, by orjson (several times faster on a big payload).
+
+    Byte for byte the same for what AWS sends; orjson differs only on floats written with an
+    exponent (1e-05, 1e+16), NaN and integers beyond 64 bits, where it would give a new hash
+    (once) but never a wrong payload. What orjson refuses (lone surrogates) goes to json.
+    """
+    try:
+        option = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+        return orjson.dumps(value, option=option, default=str).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return _canonical(value)
 
 
 _RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(FindingRecord))
