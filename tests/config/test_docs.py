@@ -174,9 +174,11 @@ def citation_problem(doc: str, anchor: str, after: str) -> str | None:
         return f"docs/{doc} does not exist"
     if anchor and anchor not in anchors(path):
         return f"docs/{doc}#{anchor}: no such heading"
-    if after:
+    if after[:1].isupper():  # "docs/x.md, Heading"; "docs/x.md, the ..." is a list, not a citation
         words = after.strip().lower()
-        if not any(words.startswith(h.lower()) for h in headings(path)):
+        names = {h.lower() for h in headings(path)}
+        names |= {n.removeprefix("the ") for n in names}  # "Change feed" cites "The change feed"
+        if not any(words.startswith(name) for name in names):
             return f'docs/{doc}, "{after.strip()[:40]}...": cite a heading of docs/{doc}'
     return None
 
@@ -189,6 +191,8 @@ def test_citation_checker_tells_headings_from_other_text() -> None:
     assert found == [None, None, None]
     wrapped = "# the rule (docs/domain.md, Macie and the\n#   alert categories)."
     assert [citation_problem(*c) for c in citations(wrapped)] == [None]
+    listed = "# the fields of docs/api.md, the feedback matrix; docs/api.md, Change feed"
+    assert [citation_problem(*c) for c in citations(listed)] == [None, None]
     bad = "# docs/domain.md, Tiers of users\n# docs/nothing.md\n# docs/api.md#nowhere"
     assert all(citation_problem(*c) for c in citations(bad))
 
