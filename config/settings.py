@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "findings",
+    "principals",
     "costs",
     "webhooks",
 ]

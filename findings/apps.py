@@ -11,9 +11,7 @@ class FindingsConfig(AppConfig):
     def ready(self) -> None:
         from accounts.collection import SourceSpec, source_register
         from findings.services import guardduty_sync, inspector_sync, macie_sync
-        from findings.services.principals import cloudtrail_sync
 
         source_register(SourceSpec(source="guardduty", sync=guardduty_sync))
         source_register(SourceSpec(source="macie", sync=macie_sync))
-        source_register(SourceSpec(source="cloudtrail", sync=cloudtrail_sync))
         source_register(SourceSpec(source="inspector", sync=inspector_sync))

@@ -106,7 +106,7 @@ class FixAvailable(models.TextChoices):
 
 
 class UserTier(models.TextChoices):
-    """A principal's tier from its CloudTrail activity (findings.tiers); AWS services have none."""
+    """A principal's tier from its CloudTrail activity (principals.tiers); AWS services have none."""
 
     PLATINUM = "platinum", "Platinum"
     GOLD = "gold", "Gold"
@@ -126,7 +126,7 @@ class IdentityType(models.TextChoices):
 
 
 class EventClass(models.TextChoices):
-    """What a CloudTrail event is worth for tiers (findings.tiers.event_class)."""
+    """What a CloudTrail event is worth for tiers (principals.tiers.event_class)."""
 
     HIGH_RISK = "high_risk", "High-risk change"
     WRITE = "write", "Change"

@@ -2,7 +2,8 @@
 
 from django.urls import path, re_path
 
-from findings import category_views, inspector_views, principal_views, views
+from findings import category_views, inspector_views, views
+from principals import views as principal_views
 
 app_name = "findings"
 

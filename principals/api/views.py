@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
-from findings.models import Principal
-from findings.principal_filtersets import PrincipalFilterSet
-from findings.principal_selectors import principal_list_for_user
+from principals.filtersets import PrincipalFilterSet
+from principals.models import Principal
+from principals.selectors import principal_list_for_user
 
 PRINCIPAL_FIELDS = [
     "id",

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from findings.choices import EventClass, IdentityType, TierRule, UserTier
-from findings.collectors.cloudtrail import Identity
+from principals.collectors.cloudtrail import Identity
 
 __all__ = [
     "EVIDENCE_PER_CLASS",

@@ -1,4 +1,4 @@
-"""Every rule of findings.tiers: event classes, aliases, identity types, principal keys, tiers."""
+"""Every rule of principals.tiers: event classes, aliases, identity types, principal keys, tiers."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from findings.choices import EventClass, IdentityType, TierRule, UserTier
-from findings.collectors.cloudtrail import Identity
-from findings.tiers import (
+from principals.collectors.cloudtrail import Identity
+from principals.tiers import (
     HIGH_RISK_ACTIONS,
     NOT_A_CHANGE,
     READ_VOLUME_THRESHOLD,

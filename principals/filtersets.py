@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from findings.choices import IdentityType, UserTier
 from findings.filtersets import ChoicesFilter, MultipleValueFilter
-from findings.models import Principal
+from principals.models import Principal
 
 NO_TIER = "none"  # the tier filter's value for AWS services, which have none
 

@@ -16,8 +16,8 @@ from accounts.aws import AwsGateway
 from accounts.models import AwsAccount
 from accounts.ratelimit import CallRate, LocalSlidingWindow
 from accounts.services import account_upsert
-from findings.collectors.cloudtrail import events_since
-from findings.models import Principal, PrincipalActivity, PrincipalEvent
+from principals.collectors.cloudtrail import events_since
+from principals.models import Principal, PrincipalActivity, PrincipalEvent
 from tests.conftest import bearer_client, emulate_member
 
 DEMO = ("111111111111", "222222222222", "333333333333", "444444444444")
@@ -181,11 +181,11 @@ def test_promotion_is_immediate_and_a_tier_drops_only_when_the_window_no_longer_
     collect()
     assert tiers("222222222222") == {"erin": "platinum"}
     later = timezone.now() + timedelta(hours=12)  # the high-risk call is 59.5 days old
-    monkeypatch.setattr("findings.services.principals.now", lambda: later)
+    monkeypatch.setattr("principals.services.now", lambda: later)
     collect()
     assert tiers("222222222222") == {"erin": "platinum"}
     later = timezone.now() + timedelta(days=2)  # now 61 days old: out of the window
-    monkeypatch.setattr("findings.services.principals.now", lambda: later)
+    monkeypatch.setattr("principals.services.now", lambda: later)
     collect()
     erin = Principal.objects.get(name="erin")
     assert (erin.tier, erin.tier_rule) == ("bronze", "other")
@@ -326,7 +326,7 @@ def principals(db, account_a, account_b):
     """Principals of both accounts as the syncer stores them (no AWS needed)."""
     from django.utils import timezone
 
-    from findings.services.principals import principal_tiers_recompute
+    from principals.services import principal_tiers_recompute
 
     made = {}
     for account, name, kind in [

@@ -4,7 +4,7 @@ A pass asks LookupEvents for the events since the cursor (less an overlap, for e
 makes visible late), never further back than the 60-day window, skipping the events of the overlap
 already counted (their ids are kept in the cursor's state). It aggregates in memory and writes once,
 in one transaction, after the last page: a pass that fails half-way writes nothing, and the spine
-keeps the cursor where it was. Then the account's tiers are recomputed (findings.tiers): promotion
+keeps the cursor where it was. Then the account's tiers are recomputed (principals.tiers): promotion
 is immediate; a principal drops only when the window holds no qualifying event any more.
 """
 
@@ -23,10 +23,10 @@ from django.utils import timezone
 from accounts.collection import SyncContext, SyncResult
 from accounts.models import AwsAccount
 from findings.choices import EventClass, TierRule
-from findings.collectors import cloudtrail as collector
-from findings.collectors.cloudtrail import TrailEvent
-from findings.models import Principal, PrincipalActivity, PrincipalEvent
-from findings.tiers import (
+from principals.collectors import cloudtrail as collector
+from principals.collectors.cloudtrail import TrailEvent
+from principals.models import Principal, PrincipalActivity, PrincipalEvent
+from principals.tiers import (
     EVIDENCE_PER_CLASS,
     READ_VOLUME_THRESHOLD,
     WINDOW,

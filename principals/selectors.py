@@ -12,8 +12,9 @@ from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value,
 from accounts.models import SyncCursor
 from accounts.selectors import account_ids_for_user
 from findings.choices import FindingSource, IdentityType, UserTier
-from findings.models import Finding, Principal, PrincipalEvent
-from findings.principal_filtersets import PrincipalFilterSet
+from findings.models import Finding
+from principals.filtersets import PrincipalFilterSet
+from principals.models import Principal, PrincipalEvent
 
 User = AbstractBaseUser | AnonymousUser
 TIER_ORDER = [UserTier.PLATINUM, UserTier.GOLD, UserTier.SILVER, UserTier.BRONZE]

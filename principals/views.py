@@ -14,11 +14,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 
 from accounts.selectors import account_list_for_user
-from findings import charts_principals as charts
-from findings import principal_selectors as selectors
 from findings.choices import UserTier
-from findings.principal_filtersets import NO_TIER, PrincipalFilterSet
-from findings.tiers import READ_VOLUME_THRESHOLD, WINDOW
+from principals import charts, selectors
+from principals.filtersets import NO_TIER, PrincipalFilterSet
+from principals.tiers import READ_VOLUME_THRESHOLD, WINDOW
 
 PAGE_SIZE = 50
 
@@ -59,7 +58,7 @@ def principal_list(request: HttpRequest) -> HttpResponse:
         "window_days": WINDOW.days,
         "read_threshold": READ_VOLUME_THRESHOLD,
     }
-    return render(request, "findings/principal_list.html", context)
+    return render(request, "principals/principal_list.html", context)
 
 
 def _with_times(evidence: dict[str, Any]) -> dict[str, Any]:
@@ -85,4 +84,4 @@ def principal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "window_days": WINDOW.days,
         "read_threshold": READ_VOLUME_THRESHOLD,
     }
-    return render(request, "findings/principal_detail.html", context)
+    return render(request, "principals/principal_detail.html", context)

@@ -18,7 +18,7 @@ class Principal(models.Model):
 
     `identity` is the principal's key: an IAM user's or root's ARN, the role's ARN for every session
     of an assumed role (session names kept in `sessions`), `aws-service:<name>` for an AWS service.
-    `tier` is null for AWS services. `evidence` is what findings.services.principals wrote when it
+    `tier` is null for AWS services. `evidence` is what principals.services wrote when it
     last recomputed the tier: the rule, its sentence, the events that set it, counts in the window.
     """
 
@@ -42,6 +42,7 @@ class Principal(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "findings_principal"  # made by the findings app, before principals had one
         ordering = ["account__account_id", "identity_type", "name", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -73,6 +74,7 @@ class PrincipalActivity(models.Model):
     failed_read = models.PositiveIntegerField(default=0)
 
     class Meta:
+        db_table = "findings_principalactivity"
         constraints = [
             models.UniqueConstraint(
                 fields=["principal", "region", "day"], name="principal_activity_unique_day"
@@ -105,6 +107,7 @@ class PrincipalEvent(models.Model):
     user_agent = models.CharField(max_length=512, blank=True, default="")
 
     class Meta:
+        db_table = "findings_principalevent"
         ordering = ["-event_time", "-id"]
         constraints = [
             models.UniqueConstraint(
