@@ -2,7 +2,9 @@
 
 from django.urls import path, re_path
 
-from findings import category_views, inspector_views, views
+from findings import views
+from findings.categories import views as category_views
+from findings.inspector import views as inspector_views
 from principals import views as principal_views
 
 app_name = "findings"

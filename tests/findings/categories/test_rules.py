@@ -2,7 +2,7 @@
 
 import pytest
 
-from findings.categories import (
+from findings.categories.rules import (
     CATEGORIES,
     MACIE_TABLE,
     Categorisation,
@@ -156,7 +156,7 @@ def test_stored_findings_get_their_category_and_the_command_recomputes_them(acco
 
     from django.core.management import call_command
 
-    from findings import categories
+    from findings.categories import rules as categories
     from findings.models import Finding, FindingEvent
     from findings.services import finding_upsert_many
     from tests.findings.conftest import record

@@ -18,11 +18,11 @@ from django.utils import timezone
 
 from accounts.models import AwsAccount
 from accounts.selectors import account_list_for_user
-from findings import charts_inspector
 from findings.charts import figure_json
 from findings.choices import Severity, VulnerabilityType
 from findings.export import csv_cell
-from findings.inspector_report import (
+from findings.inspector import charts as charts_inspector
+from findings.inspector.report import (
     REPORT_SEVERITIES,
     age_bounds,
     inspector_report_for_user,
