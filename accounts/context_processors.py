@@ -12,7 +12,7 @@ NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Findings", "findings:finding_list", None),
     ("Categories", "findings:categories", None),
     ("Macie", "findings:macie", None),
-    ("Users", "findings:principal_list", None),
+    ("Users", "principals:principal_list", None),
     ("Inspector", "findings:inspector_report", None),
     ("Costs", "costs:overview", None),
     ("Anomalies", "costs:anomaly_list", None),

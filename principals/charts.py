@@ -15,7 +15,7 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from findings.choices import IdentityType, UserTier
+from principals.choices import IdentityType, UserTier
 
 TIER_COLOURS = {
     UserTier.PLATINUM: "#5b5f97",

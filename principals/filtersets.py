@@ -9,8 +9,8 @@ import django_filters as filters
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q, QuerySet
 
-from findings.choices import IdentityType, UserTier
 from findings.filtersets import ChoicesFilter, MultipleValueFilter
+from principals.choices import IdentityType, UserTier
 from principals.models import Principal
 
 NO_TIER = "none"  # the tier filter's value for AWS services, which have none

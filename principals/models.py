@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import AwsAccount
-from findings.choices import EventClass, IdentityType, TierRule, UserTier
+from principals.choices import EventClass, IdentityType, TierRule, UserTier
 
 __all__ = ["Principal", "PrincipalActivity", "PrincipalEvent"]
 

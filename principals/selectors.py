@@ -11,8 +11,9 @@ from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value,
 
 from accounts.models import SyncCursor
 from accounts.selectors import account_ids_for_user
-from findings.choices import FindingSource, IdentityType, UserTier
+from findings.choices import FindingSource
 from findings.models import Finding
+from principals.choices import IdentityType, UserTier
 from principals.filtersets import PrincipalFilterSet
 from principals.models import Principal, PrincipalEvent
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.collection import SyncContext, SyncResult
 from accounts.models import AwsAccount
-from findings.choices import EventClass, TierRule
+from principals.choices import EventClass, TierRule
 from principals.collectors import cloudtrail as collector
 from principals.collectors.cloudtrail import TrailEvent
 from principals.models import Principal, PrincipalActivity, PrincipalEvent

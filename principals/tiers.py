@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from findings.choices import EventClass, IdentityType, TierRule, UserTier
+from principals.choices import EventClass, IdentityType, TierRule, UserTier
 from principals.collectors.cloudtrail import Identity
 
 __all__ = [

@@ -14,8 +14,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 
 from accounts.selectors import account_list_for_user
-from findings.choices import UserTier
 from principals import charts, selectors
+from principals.choices import UserTier
 from principals.filtersets import NO_TIER, PrincipalFilterSet
 from principals.tiers import READ_VOLUME_THRESHOLD, WINDOW
 
@@ -24,7 +24,7 @@ PAGE_SIZE = 50
 
 def _users_url(identity_type: str, tier: str | None) -> str:
     query = {"identity_type": identity_type, "tier": tier or NO_TIER}
-    return f"{reverse('findings:principal_list')}?{urlencode(query)}"
+    return f"{reverse('principals:principal_list')}?{urlencode(query)}"
 
 
 def _filter_form(form: Any, request: HttpRequest) -> Any:

@@ -3,41 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from rest_framework import serializers, viewsets
+from rest_framework import viewsets
 
+from principals.api.serializers import PrincipalSerializer
 from principals.filtersets import PrincipalFilterSet
 from principals.models import Principal
 from principals.selectors import principal_list_for_user
-
-PRINCIPAL_FIELDS = [
-    "id",
-    "account_id",
-    "arn",
-    "name",
-    "identity",
-    "identity_type",
-    "tier",
-    "tier_rule",
-    "tier_since",
-    "first_seen",
-    "last_seen",
-    "sessions",
-    "evidence",
-]
-
-
-class PrincipalSerializer(serializers.ModelSerializer):
-    """A principal; `tier` is null for AWS services; `evidence` says which rule set the tier and
-    holds the events behind it, with successful and failed counts by event class in the window."""
-
-    account_id = serializers.CharField(source="account.account_id", read_only=True)
-    evidence = serializers.JSONField(read_only=True)
-    sessions = serializers.JSONField(read_only=True)
-
-    class Meta:
-        model = Principal
-        fields = PRINCIPAL_FIELDS
-        read_only_fields = PRINCIPAL_FIELDS
 
 
 class PrincipalViewSet(viewsets.ReadOnlyModelViewSet):

@@ -430,31 +430,31 @@ def test_the_api_query_count_does_not_grow_with_rows(
 
 def test_the_users_page_shows_counts_by_tier_and_type_and_the_list(client, alice, principals):
     client.force_login(alice)
-    page = client.get(reverse("findings:principal_list")).content.decode()
+    page = client.get(reverse("principals:principal_list")).content.decode()
     assert 'id="tier-counts"' in page and 'data-chart="fig-types"' in page
     assert "alice" in page and "zoe" in page
-    filtered = client.get(reverse("findings:principal_list") + "?tier=platinum").content.decode()
+    filtered = client.get(reverse("principals:principal_list") + "?tier=platinum").content.decode()
     assert "alice" in filtered and "zoe" not in filtered
 
 
 def test_the_users_pages_are_scoped(client, bob, charlie, principals):
     client.force_login(charlie)
-    page = client.get(reverse("findings:principal_list")).content.decode()
+    page = client.get(reverse("principals:principal_list")).content.decode()
     assert "alice" not in page and "No principal matches." in page
     assert client.get(_detail(principals["alice"])).status_code == 404
     client.force_login(bob)
-    page = client.get(reverse("findings:principal_list")).content.decode()
+    page = client.get(reverse("principals:principal_list")).content.decode()
     assert "alice" in page and "zoe" not in page
     assert client.get(_detail(principals["zoe"])).status_code == 404
 
 
 def _detail(principal: Principal) -> str:
-    return reverse("findings:principal_detail", args=[principal.pk])
+    return reverse("principals:principal_detail", args=[principal.pk])
 
 
 def test_a_bad_filter_on_the_page_shows_an_error_not_a_500(client, alice, principals):
     client.force_login(alice)
-    response = client.get(reverse("findings:principal_list") + "?tier=diamond")
+    response = client.get(reverse("principals:principal_list") + "?tier=diamond")
     assert response.status_code == 200
     assert "errorlist" in response.content.decode()
 
@@ -463,7 +463,7 @@ def test_the_users_page_query_count_does_not_grow_with_rows(
     client, alice, principals, account_a, django_assert_num_queries
 ):
     client.force_login(alice)
-    url = reverse("findings:principal_list")
+    url = reverse("principals:principal_list")
     client.get(url)
     # session, user, 3 access profiles (one per scoped read), accounts, 2 counts, as-of, 2 perms, page
     with django_assert_num_queries(13) as before:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from findings.choices import EventClass, IdentityType, TierRule, UserTier
+from principals.choices import EventClass, IdentityType, TierRule, UserTier
 from principals.collectors.cloudtrail import Identity
 from principals.tiers import (
     HIGH_RISK_ACTIONS,
