@@ -11,6 +11,9 @@ class PrincipalsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.collection import SourceSpec, source_register
+        from core.navigation import NavEntry, nav_register
         from principals.services import cloudtrail_sync
+
+        nav_register(NavEntry("Users", "principals:principal_list", order=50))
 
         source_register(SourceSpec(source="cloudtrail", sync=cloudtrail_sync))

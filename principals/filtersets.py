@@ -9,7 +9,7 @@ import django_filters as filters
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q, QuerySet
 
-from findings.filtersets import ChoicesFilter, MultipleValueFilter
+from core.filters import ChoicesFilter, MultipleValueFilter
 from principals.choices import IdentityType, UserTier
 from principals.models import Principal
 
