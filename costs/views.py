@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Source
+from core.charts import figure_json
 from costs import charts, clock, selectors
 from costs.filtersets import BudgetFilterSet, CostAnomalyFilterSet
 from costs.forms import AnomalyFeedbackForm, CostOverviewForm
@@ -61,9 +62,9 @@ def _overview_figures(data: CostOverview) -> dict[str, Any]:
         as_of=data.as_of,
     )
     return {
-        "fig_by_account": charts.figure_json(by_account),
-        "fig_by_service": charts.figure_json(by_service),
-        "fig_month": charts.figure_json(month),
+        "fig_by_account": figure_json(by_account),
+        "fig_by_service": figure_json(by_service),
+        "fig_month": figure_json(month),
     }
 
 
@@ -123,7 +124,7 @@ def anomaly_detail(request: HttpRequest, pk: int) -> HttpResponse:
     related = selectors.anomaly_findings_for_user(user=request.user, anomaly=anomaly, now=now)
     context = {
         "anomaly": anomaly,
-        "fig_anomaly": charts.figure_json(figure),
+        "fig_anomaly": figure_json(figure),
         "as_of": as_of,
         "related": related,
         "findings_url": _findings_url(related.filters),
@@ -190,7 +191,7 @@ def budget_list(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "form": filterset.form,
         "budgets": budgets,
-        "fig_budgets": charts.figure_json(figure),
+        "fig_budgets": figure_json(figure),
         "as_of": as_of,
         "names": selectors.account_names_for_user(user=request.user),
         "usage": selectors.ce_usage_for_user(user=request.user, today=clock.now().date()),

@@ -1,20 +1,17 @@
 """Figure builders of the Users page: plain rows in, a Plotly figure out.
 
-Plotly renders names, tick labels and hover text as a subset of HTML, so every string is escaped with
-html.escape before it reaches a figure. Every point carries in `customdata` the path of the list
+Built on core.charts: every string goes through `esc` before it reaches a figure. Every point carries in `customdata` the path of the list
 behind it (static/js/charts.js opens it on click).
 """
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
+from core.charts import GRID, chart_layout, esc
 from principals.choices import IdentityType, UserTier
 
 TIER_COLOURS = {
@@ -25,16 +22,6 @@ TIER_COLOURS = {
     None: "#d0d5dd",
 }
 NO_TIER_LABEL = "No tier (AWS service)"
-
-
-def esc(value: Any) -> str:
-    """Text made inert for Plotly's pseudo-HTML (Plotly decodes the entities back for display)."""
-    return html.escape(str(value), quote=False)
-
-
-def figure_json(fig: go.Figure) -> dict[str, Any]:
-    """The figure as plain JSON for json_script."""
-    return json.loads(pio.to_json(fig, validate=False, remove_uids=True))
 
 
 def _tier_label(tier: str | None) -> str:
@@ -65,16 +52,12 @@ def principals_by_type_figure(
             marker_color=TIER_COLOURS[tier],
             hovertemplate=f"{name}<br>%{{x}}: %{{y}}<extra></extra>",
         )
-    fig.update_layout(
+    chart_layout(
+        fig,
+        title="Principals by identity type and tier",
+        margin={"l": 50},
+        legend={"y": -0.18, "yanchor": "top", "traceorder": "normal"},
         barmode="stack",
-        title={"text": esc("Principals by identity type and tier"), "x": 0, "font": {"size": 15}},
-        margin={"l": 50, "r": 20, "t": 48, "b": 60},
-        height=340,
-        template="none",
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        font={"family": "system-ui, sans-serif", "size": 12, "color": "#1d2330"},
-        legend={"orientation": "h", "y": -0.18, "yanchor": "top", "traceorder": "normal"},
-        yaxis={"title": {"text": "principals"}, "gridcolor": "#eaecf0", "rangemode": "tozero"},
+        yaxis={"title": {"text": "principals"}, "gridcolor": GRID, "rangemode": "tozero"},
     )
     return fig

@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 
 from accounts.selectors import account_list_for_user
+from core.charts import figure_json
 from principals import charts, selectors
 from principals.choices import UserTier
 from principals.filtersets import NO_TIER, PrincipalFilterSet
@@ -53,7 +54,7 @@ def principal_list(request: HttpRequest) -> HttpResponse:
         "page": Paginator(principals, PAGE_SIZE).get_page(request.GET.get("page")),
         "counts": selectors.principal_counts(principals=principals),
         "tiers": [*UserTier.choices, (NO_TIER, "No tier")],
-        "fig_types": charts.figure_json(figure),
+        "fig_types": figure_json(figure),
         "as_of": selectors.principals_as_of_for_user(user=request.user),
         "window_days": WINDOW.days,
         "read_threshold": READ_VOLUME_THRESHOLD,

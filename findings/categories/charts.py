@@ -1,6 +1,6 @@
 """Figure builders of the categories and Macie pages: plain rows in, a Plotly figure out.
 
-Strings from AWS (bucket names, data types) are escaped for Plotly's pseudo-HTML with charts.esc;
+Strings from AWS (bucket names, data types) are escaped for Plotly's pseudo-HTML with core.charts.esc;
 every point carries the list it counts in `customdata` (static/js/charts.js opens it on click).
 """
 
@@ -11,7 +11,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from findings.charts import SEVERITY_COLOURS, chart_layout, esc
+from core.charts import GRID, chart_layout, esc
+from findings.charts import SEVERITY_COLOURS
 
 __all__ = ["bar_figure", "category_trend_figure"]
 
@@ -37,7 +38,7 @@ def category_trend_figure(rows: Iterable[Mapping[str, Any]]) -> go.Figure:
     chart_layout(fig, title="Open findings by category over time", height=380)
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="date", tickformat="%d %b")
-    fig.update_yaxes(rangemode="tozero", gridcolor="#eaecf0")
+    fig.update_yaxes(rangemode="tozero", gridcolor=GRID)
     return fig
 
 
@@ -68,5 +69,5 @@ def bar_figure(
     )
     chart_layout(fig, title=title, height=max(220, 100 + 28 * len(rows)))
     fig.update_yaxes(automargin=True, type="category")
-    fig.update_xaxes(rangemode="tozero", gridcolor="#eaecf0")
+    fig.update_xaxes(rangemode="tozero", gridcolor=GRID)
     return fig

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.charts import figure_json
 from findings.categories.charts import bar_figure, category_trend_figure
 from findings.categories.report import category_report_for_user, macie_report_for_user
-from findings.charts import figure_json
 from findings.choices import FindingSource
 from findings.overview import findings_as_of
 

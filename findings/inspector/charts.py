@@ -1,6 +1,6 @@
 """Figure builders of the Inspector report: plain rows in, a Plotly figure out.
 
-As in findings.charts: every string from AWS (CVE ids, resource types, reasons) is escaped with
+As everywhere (core.charts): every string from AWS (CVE ids, resource types, reasons) is escaped with
 `esc` before it reaches a figure, hover templates are our own constants, and every point carries in
 `customdata` the path of the findings list it counts ("" where there is none).
 """
@@ -12,7 +12,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from findings.charts import SEVERITY_COLOURS, chart_layout, esc
+from core.charts import chart_layout, esc, tidy_axes
+from findings.charts import SEVERITY_COLOURS
 
 __all__ = [
     "REPORT_COLOURS",
@@ -39,12 +40,16 @@ TYPE_LABELS = {
 
 
 def _layout(fig: go.Figure, *, title: str, height: int = 320, **extra: Any) -> go.Figure:
-    """The findings charts' layout, a little tighter for the report's many small charts."""
-    chart_layout(fig, title=title, height=height, **extra)
-    fig.update_layout(margin={"b": 40}, legend={"y": -0.18, "font": {"size": 11}})
-    fig.update_yaxes(gridcolor="#eaecf0", zerolinecolor="#d0d5dd", automargin=True)
-    fig.update_xaxes(automargin=True)
-    return fig
+    """The charts' layout, a little tighter for the report's many small charts."""
+    chart_layout(
+        fig,
+        title=title,
+        height=height,
+        margin={"b": 40},
+        legend={"y": -0.18, "font": {"size": 11}},
+        **extra,
+    )
+    return tidy_axes(fig)
 
 
 def severity_type_figure(

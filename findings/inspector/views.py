@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AwsAccount
 from accounts.selectors import account_list_for_user
-from findings.charts import figure_json
+from core.charts import figure_json
+from core.csvstream import csv_lines, csv_response
 from findings.choices import Severity, VulnerabilityType
-from findings.export import csv_cell
 from findings.inspector import charts as charts_inspector
 from findings.inspector.report import (
     REPORT_SEVERITIES,
@@ -109,7 +108,7 @@ def inspector_report(request: HttpRequest) -> HttpResponse:
             return _bad_filter(exc)
         return _page(request, filters, data=None, errors=exc.message_dict)
     if fmt == "json":
-        return _download(json.dumps(data, cls=DjangoJSONEncoder, indent=2), "json")
+        return _json(data)
     return _page(request, filters, data=data)
 
 
@@ -175,31 +174,20 @@ def _figures(data: dict[str, Any], filters: QueryDict) -> dict[str, Any]:
     }
 
 
-class _Line:
-    """A file-like target for csv.writer that hands back the line it was given."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(rows: list[dict[str, Any]]) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    yield writer.writerow([name for name, _key in CSV_COLUMNS])
-    for row in rows:
-        yield writer.writerow([csv_cell(row[key]) for _name, key in CSV_COLUMNS])
+def _filename(extension: str) -> str:
+    return f"inspector-report-{timezone.now():%Y%m%d-%H%M%S}.{extension}"
 
 
 def _csv(rows: list[dict[str, Any]]) -> HttpResponse:
-    return _download(_csv_lines(rows), "csv")
+    lines = csv_lines(
+        [name for name, _key in CSV_COLUMNS],
+        ([row[key] for _n, key in CSV_COLUMNS] for row in rows),
+    )
+    return csv_response(lines, filename=_filename("csv"))
 
 
-def _download(content: Any, extension: str) -> HttpResponse:
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    types = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
-    if isinstance(content, str):
-        response: HttpResponse = HttpResponse(content, content_type=types[extension])
-    else:
-        response = StreamingHttpResponse(content, content_type=types[extension])
-    name = f"inspector-report-{stamp}.{extension}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+def _json(data: dict[str, Any]) -> HttpResponse:
+    body = json.dumps(data, cls=DjangoJSONEncoder, indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{_filename("json")}"'
     return response
