@@ -9,7 +9,7 @@ every figure states when its data is from.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -59,7 +59,7 @@ def _top_keys(rows: Iterable[Mapping[str, Any]], limit: int) -> list[str]:
 
 
 def stacked_spend_figure(
-    rows: list[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     *,
     title: str,
     labels: Mapping[str, str],
@@ -91,8 +91,8 @@ def stacked_spend_figure(
 
 def month_to_date_figure(
     *,
-    this_month: list[Mapping[str, Any]],
-    last_month: list[Mapping[str, Any]],
+    this_month: Sequence[Mapping[str, Any]],
+    last_month: Sequence[Mapping[str, Any]],
     month_end: tuple[date, Decimal] | None,
     link: str,
     as_of: datetime | None,
@@ -137,7 +137,7 @@ def month_to_date_figure(
 
 def anomaly_figure(
     *,
-    daily: list[Mapping[str, Any]],
+    daily: Sequence[Mapping[str, Any]],
     start: date | None,
     end: date | None,
     expected: Decimal | None,
@@ -193,7 +193,7 @@ def anomaly_figure(
 
 
 def budget_figure(
-    budgets: list[Mapping[str, Any]], *, link: Callable[[str], str], as_of: datetime | None
+    budgets: Sequence[Mapping[str, Any]], *, link: Callable[[str], str], as_of: datetime | None
 ) -> go.Figure:
     """Actual and forecast against each budget's limit, in percent of the limit (budgets of very
     different sizes side by side); rows {name, account_id, status, limit, actual, forecast, unit}.

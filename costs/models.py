@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import AwsAccount
 from costs.choices import AnomalyFeedback, AnomalySeverity, BudgetStatus, CeRequestPurpose
 
-MONEY = {"max_digits": 22, "decimal_places": 10}
+MONEY: dict[str, Any] = {"max_digits": 22, "decimal_places": 10}
 
 
 class CostDaily(models.Model):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Source
 from core.charts import figure_json
 from costs import charts, clock, selectors
+from costs.choices import AnomalyFeedback
 from costs.filtersets import BudgetFilterSet, CostAnomalyFilterSet
 from costs.forms import AnomalyFeedbackForm, CostOverviewForm
 from costs.overview import CostOverview, cost_overview_for_user
@@ -159,7 +160,7 @@ def anomaly_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     except AnomalyFeedbackRefused as exc:
         messages.error(request, f"AWS refused the feedback; nothing was changed. {exc}")
     else:
-        label = dict(form.fields["feedback"].choices)[form.cleaned_data["feedback"]]
+        label = AnomalyFeedback(form.cleaned_data["feedback"]).label
         messages.success(request, f"Sent to AWS: {label}.")
     return redirect("costs:anomaly_detail", pk=pk)
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -98,7 +99,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     return render(request, "findings/finding_list.html", context)
 
 
-def finding_export(request: HttpRequest) -> HttpResponse:
+def finding_export(request: HttpRequest) -> HttpResponseBase:
     """The list's findings, every page of them, as CSV, streamed as it is read."""
     try:
         findings = finding_list_for_user(user=request.user, filters=_filters(request.GET))

@@ -88,7 +88,7 @@ def principal_findings_for_user(*, user: User, principal: Principal) -> QuerySet
     return findings.filter(_names(principal)).order_by("-last_seen", "-id")[:FINDINGS_SHOWN]
 
 
-_GD_TYPES = {
+_GD_TYPES: dict[str, str] = {
     IdentityType.ROOT: "Root",
     IdentityType.IAM_USER: "IAMUser",
     IdentityType.ASSUMED_ROLE: "AssumedRole",
@@ -106,7 +106,7 @@ def _names(principal: Principal) -> Q:
         if kind != IdentityType.ROOT:
             keys &= Q(raw__Resource__AccessKeyDetails__UserName=principal.name)
         guardduty = Q(source=FindingSource.GUARDDUTY) & keys
-    macie = {
+    by_kind: dict[str, Q] = {
         IdentityType.ROOT: Q(**{f"{_MACIE}type": "Root"}),
         IdentityType.IAM_USER: Q(**{f"{_MACIE}iamUser__arn": principal.arn}),
         IdentityType.ASSUMED_ROLE: Q(
@@ -114,7 +114,8 @@ def _names(principal: Principal) -> Q:
         ),
         IdentityType.FEDERATED_USER: Q(**{f"{_MACIE}federatedUser__arn": principal.arn}),
         IdentityType.AWS_SERVICE: Q(**{f"{_MACIE}awsService__invokedBy": principal.name}),
-    }.get(kind, none)
+    }
+    macie = by_kind.get(kind, none)
     return guardduty | (Q(source=FindingSource.MACIE) & macie)
 
 

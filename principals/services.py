@@ -299,7 +299,10 @@ def _window_totals(account: AwsAccount, oldest: datetime) -> dict[int, dict[str,
         .values("principal_id")
         .annotate(**{f"n_{c}": Sum(c) for c in columns})
     )
-    return {r["principal_id"]: {c: int(r[f"n_{c}"] or 0) for c in columns} for r in rows}
+    return {
+        r["principal_id"]: {c: int(r[f"n_{c}"] or 0) for c in columns}  # type: ignore[literal-required]
+        for r in rows
+    }
 
 
 def _latest_success(events: list[PrincipalEvent]) -> dict[str, datetime | None]:
@@ -311,7 +314,7 @@ def _latest_success(events: list[PrincipalEvent]) -> dict[str, datetime | None]:
     return latest
 
 
-_SUMMARIES = {
+_SUMMARIES: dict[str, str] = {
     TierRule.ROOT_ACTIVITY: "The account's root user acted in the last {days} days.",
     TierRule.HIGH_RISK: "Successful high-risk calls in the last {days} days.",
     TierRule.WRITE: "Successful changes (no high-risk call) in the last {days} days.",

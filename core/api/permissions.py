@@ -14,5 +14,5 @@ class HasModelPermission(permissions.BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
-        needed = getattr(view, "write_permission", None)
-        return bool(needed) and request.user.has_perm(needed)
+        needed: str | None = getattr(view, "write_permission", None)
+        return needed is not None and needed != "" and request.user.has_perm(needed)

@@ -354,11 +354,12 @@ def _latest_runs(*, user: User, filters: QueryDict) -> list[dict[str, Any]]:
     )
     runs = _narrow(runs, filters, account="account__account_id")
     latest = runs.order_by().values("account", "region").annotate(last=Max("id")).values("last")
-    return list(
+    rows = (
         CollectionRun.objects.filter(id__in=latest)
         .order_by("account__account_id", "region")
         .values("account__account_id", "region", "outcome", "error", "finished_at")
     )
+    return [dict(row) for row in rows]
 
 
 def _narrow(qs: Any, filters: QueryDict, *, account: str) -> Any:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -75,7 +76,7 @@ class InspectorReportForm(forms.Form):
 
     def __init__(self, data: Any, *, accounts: QuerySet[AwsAccount]) -> None:
         super().__init__(data)
-        self.fields["account"].choices = [("", "All accounts")] + [
+        cast(forms.ChoiceField, self.fields["account"]).choices = [("", "All accounts")] + [
             (a.account_id, f"{a.account_id} {a.name}".strip()) for a in accounts
         ]
 
@@ -95,7 +96,7 @@ def _bad_filter(exc: ValidationError) -> HttpResponse:
     return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
 
 
-def inspector_report(request: HttpRequest) -> HttpResponse:
+def inspector_report(request: HttpRequest) -> HttpResponseBase:
     """The report page (?format=csv or json: its downloads), for the person's accounts."""
     filters = report_filters(request.GET)
     fmt = request.GET.get("format", "")
@@ -178,7 +179,7 @@ def _filename(extension: str) -> str:
     return f"inspector-report-{timezone.now():%Y%m%d-%H%M%S}.{extension}"
 
 
-def _csv(rows: list[dict[str, Any]]) -> HttpResponse:
+def _csv(rows: list[dict[str, Any]]) -> StreamingHttpResponse:
     lines = csv_lines(
         [name for name, _key in CSV_COLUMNS],
         ([row[key] for _n, key in CSV_COLUMNS] for row in rows),

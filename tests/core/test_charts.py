@@ -18,7 +18,7 @@ HOSTILE = [
     '<a href="javascript:alert(1)">x</a>',
     "javascript:alert(1)",
     "<img src=x onerror=alert(1)>",
-    "it's \"quoted\"",
+    'it\'s "quoted"',
     "%{customdata} and %{y:,.2f}",
     "<br>line<br/>break",
     "&#60;b&#62;",
