@@ -26,7 +26,7 @@ class Role(models.TextChoices):
 
 
 class CheckOutcome(models.TextChoices):
-    """The outcome of a collection or a connection check, as CONTRACT.md names them."""
+    """The outcome of a collection or a connection check, as docs/api.md names them."""
 
     OK = "ok", "OK"
     PARTIAL = "partial", "Partial"

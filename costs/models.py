@@ -140,7 +140,7 @@ class AnomalyFeedbackRecord(models.Model):
 class Budget(models.Model):
     """A budget of one member account with AWS's spend, forecast and notification states.
 
-    `status` follows CONTRACT.md's rule and is recomputed whenever AWS's numbers change.
+    `status` follows the rule of docs/api.md, Budgets, and is recomputed whenever AWS's numbers change.
     `removed_at` is set when a complete DescribeBudgets no longer lists it (data kept).
     """
 

@@ -1,4 +1,4 @@
-"""Choices of the findings app, with the values CONTRACT.md fixes (lower-case words, underscores)."""
+"""Choices of the findings app, with the values the API fixes (docs/api.md: lower-case words)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class FindingStatus(models.TextChoices):
     FALSE_POSITIVE = "false_positive", "False positive"
 
 
-# "Open" (CONTRACT.md): aws_state active and status one of these.
+# "Open" (docs/api.md, Findings): aws_state active and status one of these.
 OPEN_STATUSES: tuple[str, ...] = (FindingStatus.OPEN, FindingStatus.ACKNOWLEDGED)
 # Statuses a finding leaves when AWS reports new activity on it (its Service.Count grows).
 REOPENABLE_STATUSES: tuple[str, ...] = (FindingStatus.RESOLVED, FindingStatus.FALSE_POSITIVE)

@@ -43,7 +43,7 @@ class FindingOrderingFilter(filters.OrderingFilter):
 
 
 class FindingFilterSet(filters.FilterSet):
-    """Every filter of CONTRACT.md's `findings/`, plus a few of our own (open, remote_ip...)."""
+    """Every filter of `findings/` (docs/api.md, Findings), plus a few of our own (open, remote_ip...)."""
 
     source = ChoicesFilter(choices=FindingSource.choices)
     account = MultipleValueFilter(

@@ -1,4 +1,4 @@
-"""User tiers from CloudTrail: the one module with the rules (DOMAIN.md, "User tiers").
+"""User tiers from CloudTrail: the one module with the rules (docs/domain.md, User tiers).
 
 Macie Classic's user tiers no longer exist; we compute them per principal over a rolling 60-day
 window of CloudTrail management events:
@@ -143,7 +143,7 @@ HIGH_RISK_ACTIONS: dict[str, frozenset[str]] = {
     ),
     "rds": frozenset({"ModifyDBSnapshotAttribute", "ModifyDBClusterSnapshotAttribute"}),
 }  # fmt: skip
-# Sensitive data reads (DOMAIN.md: s3:GetObject, secrets, SSM parameters, kms:Decrypt).
+# Sensitive data reads (docs/domain.md, User tiers: s3:GetObject, secrets, SSM parameters, kms:Decrypt).
 SENSITIVE_READS: dict[str, frozenset[str]] = {
     "s3": frozenset({"GetObject", "GetObjectVersion"}),
     "secretsmanager": frozenset({"GetSecretValue", "BatchGetSecretValue"}),

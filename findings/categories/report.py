@@ -1,7 +1,7 @@
 """What the categories and Macie pages show, scoped to the person asking.
 
 Every count is what the findings page lists for one query string (the `url` beside it): open findings
-(CONTRACT.md's rule) of GuardDuty and Macie, the two sources that have alert categories.
+(docs/api.md, Findings) of GuardDuty and Macie, the two sources that have alert categories.
 """
 
 from __future__ import annotations

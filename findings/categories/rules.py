@@ -1,7 +1,7 @@
 """The product brief's 13 alert categories (Macie Classic's), computed for Macie and GuardDuty.
 
 Macie Classic, which had them, is retired; this module is the one place that maps a finding to its
-primary category (or none: "Uncategorised") and its secondary tags, as DOMAIN.md's table says.
+primary category (or none: "Uncategorised") and its secondary tags, as the table of docs/domain.md, Alert categories, says.
 GuardDuty rules are tried in the order written there: the first match wins.
 """
 
@@ -68,7 +68,7 @@ MACIE_TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
     "SensitiveData:S3Object/Multiple": (DATA_COMPLIANCE, ()),
 }
 
-# GuardDuty type patterns -> category, in DOMAIN.md's order (first match wins).
+# GuardDuty type patterns -> category, in the order of docs/domain.md, Alert categories (first match wins).
 GUARDDUTY_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("*TorIPCaller*", "*TorClient*", "*TorRelay*"), ANONYMOUS_ACCESS),
     (("*MaliciousIPCaller*", "PenTest:*", "*BruteForce*"), SUSPICIOUS_ACCESS),

@@ -48,7 +48,7 @@ REPORT_FILTERS: tuple[str, ...] = (
     "resource_type",
     "resource",
 )
-# Our bands, with Inspector's UNTRIAGED (band informational) counted apart, as DOMAIN.md asks.
+# Our bands, with Inspector's UNTRIAGED (band informational) counted apart, as docs/domain.md, Inspector, asks.
 REPORT_SEVERITIES: tuple[str, ...] = (
     "critical",
     "high",

@@ -1,4 +1,4 @@
-"""The `principals/` API (CONTRACT.md): principals and their tiers with evidence, scoped, filtered."""
+"""The `principals/` API (docs/api.md, Principals): principals and their tiers with evidence, scoped, filtered."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The 13 alert categories: a test for every row of DOMAIN.md's table and every GuardDuty rule."""
+"""The 13 alert categories: a test for every row of the table in docs/domain.md and every GuardDuty rule."""
 
 import pytest
 
