@@ -14,15 +14,11 @@ from datetime import datetime, timedelta
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, Max
 from django.http import QueryDict
 from django.utils import timezone
 
-from accounts.choices import CheckOutcome, Source
-from accounts.models import CollectionRun
-from accounts.selectors import account_ids_for_user
 from findings.choices import SEVERITY_RANK, FindingSource, FixAvailable, VulnerabilityType
-from findings.models import InspectorCoverage
+from findings.inspector.coverage import COLLECTED, coverage_for_user, latest_runs
 from findings.selectors import User, finding_list_for_user
 
 __all__ = [
@@ -68,7 +64,6 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 )
 TOP_RISKS = 20
 TOP_CVES = 15
-NOT_SCANNED_ROWS = 200
 _ROW_FIELDS = (
     "id",
     "source_id",
@@ -139,8 +134,8 @@ def inspector_report_for_user(*, user: User, filters: Mapping[str, Any]) -> dict
     """
     rows = inspector_report_rows(user=user, filters=filters)
     applied = report_filters(filters)
-    runs = _latest_runs(user=user, filters=applied)
-    finished = [r["finished_at"] for r in runs if r["outcome"] in _COLLECTED and r["finished_at"]]
+    runs = latest_runs(user=user, filters=applied)
+    finished = [r["finished_at"] for r in runs if r["outcome"] in COLLECTED and r["finished_at"]]
     return {
         "as_of": max(finished) if finished else None,
         "generated_at": timezone.now(),
@@ -149,16 +144,13 @@ def inspector_report_for_user(*, user: User, filters: Mapping[str, Any]) -> dict
         "by_severity": _by_severity(rows),
         "by_type": _by_type(rows),
         "by_account": _by_account(rows),
-        "coverage": _coverage(user=user, filters=applied, runs=runs),
+        "coverage": coverage_for_user(user=user, filters=applied, runs=runs),
         "top_risks": [_risk(r) for r in _top_risks(rows)],
         "top_cves": _top_cves(rows),
         "fix_available": _fixes(rows),
         "age": _ages(rows),
         "resources": _resources(rows),
     }
-
-
-_COLLECTED = (CheckOutcome.OK, CheckOutcome.PARTIAL)
 
 
 def _count_by_severity(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
@@ -345,83 +337,6 @@ def _resources(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         result,
         key=lambda r: (*(-r[s] for s in REPORT_SEVERITIES), -r["total"], r["resource_id"]),
     )
-
-
-def _latest_runs(*, user: User, filters: QueryDict) -> list[dict[str, Any]]:
-    """The latest Inspector collection of each account and region the person sees."""
-    runs = CollectionRun.objects.filter(
-        account__in=account_ids_for_user(user=user), source=Source.INSPECTOR
-    )
-    runs = _narrow(runs, filters, account="account__account_id")
-    latest = runs.order_by().values("account", "region").annotate(last=Max("id")).values("last")
-    rows = (
-        CollectionRun.objects.filter(id__in=latest)
-        .order_by("account__account_id", "region")
-        .values("account__account_id", "region", "outcome", "error", "finished_at")
-    )
-    return [dict(row) for row in rows]
-
-
-def _narrow(qs: Any, filters: QueryDict, *, account: str) -> Any:
-    if filters.getlist("account"):
-        qs = qs.filter(**{f"{account}__in": filters.getlist("account")})
-    if filters.getlist("region"):
-        qs = qs.filter(region__in=filters.getlist("region"))
-    return qs
-
-
-def _coverage(*, user: User, filters: QueryDict, runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Scanned and not scanned resources (by type and by AWS's reason), the ones not scanned,
-    and the accounts and regions where Inspector is not enabled or could not be read."""
-    covered = _narrow(
-        InspectorCoverage.objects.filter(account__in=account_ids_for_user(user=user)),
-        filters,
-        account="account__account_id",
-    )
-    counts = list(
-        covered.order_by().values("resource_type", "scanned", "reason").annotate(n=Count("id"))
-    )
-    by_type: dict[str, dict[str, int]] = defaultdict(lambda: {"scanned": 0, "not_scanned": 0})
-    reasons: Counter[str] = Counter()
-    for row in counts:
-        by_type[row["resource_type"]]["scanned" if row["scanned"] else "not_scanned"] += row["n"]
-        if not row["scanned"]:
-            reasons[row["reason"] or "UNKNOWN"] += row["n"]
-    not_scanned = list(
-        covered.filter(scanned=False)
-        .order_by("account__account_id", "region", "resource_type", "resource_id")
-        .values(
-            "account__account_id", "region", "resource_type", "resource_id", "scan_type", "reason"
-        )[:NOT_SCANNED_ROWS]
-    )
-    return {
-        "scanned": sum(t["scanned"] for t in by_type.values()),
-        "not_scanned": sum(t["not_scanned"] for t in by_type.values()),
-        "by_resource_type": [{"resource_type": k, **v} for k, v in sorted(by_type.items())],
-        "not_scanned_reasons": [{"reason": k, "count": n} for k, n in reasons.most_common()],
-        "not_scanned_resources": [
-            {
-                "account_id": r["account__account_id"],
-                "region": r["region"],
-                "resource_type": r["resource_type"],
-                "resource_id": r["resource_id"],
-                "scan_type": r["scan_type"],
-                "reason": r["reason"],
-            }
-            for r in not_scanned
-        ],
-        "not_enabled": [
-            {
-                "account_id": r["account__account_id"],
-                "region": r["region"],
-                "outcome": r["outcome"],
-                "outcome_label": CheckOutcome(r["outcome"]).label,
-                "error": r["error"],
-            }
-            for r in runs
-            if r["outcome"] not in (*_COLLECTED, CheckOutcome.SKIPPED, "")
-        ],
-    }
 
 
 def age_bounds(bucket: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, str]:
