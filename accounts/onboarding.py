@@ -1,6 +1,6 @@
 """What an admin hands to a member account's owner: the role's trust and permissions policies.
 
-The permissions are read-only and exactly what the collectors call (DOMAIN.md); the trust policy
+The permissions are read-only and exactly what the collectors call (docs/domain.md, Permissions); the trust policy
 lets only the hub identity assume the role, and only with this account's ExternalId.
 """
 

@@ -91,7 +91,7 @@ def organization_discover(
     return result
 
 
-# The one cheap read per source that shows the role may read it (DOMAIN.md lists the permissions).
+# The one cheap read per source that shows the role may read it (docs/domain.md, Permissions, lists them).
 CHECK_CALLS: dict[str, tuple[str, str]] = {
     Source.GUARDDUTY: ("guardduty", "list_detectors"),
     Source.MACIE: ("macie2", "get_macie_session"),

@@ -34,7 +34,7 @@ def require_service(name: str, available: bool, why: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _eager_celery() -> Iterator[None]:
-    """Tasks run in-process in tests unless a test starts a real worker (see CONVENTIONS.md)."""
+    """Tasks run in-process in tests unless a test starts a real worker (docs/architecture.md, Tests)."""
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield

@@ -12,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from accounts.api.permissions import HasModelPermission
 from accounts.api.serializers import (
     AwsAccountSerializer,
     AwsAccountWriteSerializer,
@@ -22,6 +21,7 @@ from accounts.filtersets import CollectionRunFilterSet
 from accounts.models import AwsAccount, CollectionRun
 from accounts.selectors import account_list_for_user, collection_run_list_for_user
 from accounts.services import account_save
+from core.api.permissions import HasModelPermission
 
 
 class AwsAccountViewSet(

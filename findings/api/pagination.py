@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from accounts.api.pagination import PageNumberPagination
+from core.api.pagination import PageNumberPagination
 
 Position = tuple[datetime, int]
 

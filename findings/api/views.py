@@ -22,7 +22,7 @@ from findings.api.serializers import (
 )
 from findings.api.workflow import FindingWorkflowMixin
 from findings.filtersets import FindingFilterSet
-from findings.inspector_report import REPORT_FILTERS, inspector_report_for_user
+from findings.inspector.report import REPORT_FILTERS, inspector_report_for_user
 from findings.models import Finding
 from findings.selectors import finding_list_for_user, finding_summary
 
@@ -63,7 +63,7 @@ class FindingSummaryViewSet(viewsets.GenericViewSet):
 
 
 class InspectorReportView(APIView):
-    """The Inspector report's data (findings.inspector_report) with the report page's filters:
+    """The Inspector report's data (findings.inspector.report) with the report page's filters:
     account, region, severity, vulnerability_type, cve, package, exploit_available,
     fix_available, resource_type, resource. Scoped to the caller's accounts."""
 

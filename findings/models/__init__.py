@@ -3,7 +3,6 @@
 from findings.models.finding import Finding, FindingQuerySet, console_url
 from findings.models.history import FindingChangeClock, FindingDailyCount, FindingEvent
 from findings.models.inspector import FindingVulnerability, InspectorCoverage
-from findings.models.principal import Principal, PrincipalActivity, PrincipalEvent
 
 __all__ = [
     "Finding",
@@ -13,8 +12,5 @@ __all__ = [
     "FindingQuerySet",
     "FindingVulnerability",
     "InspectorCoverage",
-    "Principal",
-    "PrincipalActivity",
-    "PrincipalEvent",
     "console_url",
 ]

@@ -1,0 +1,226 @@
+"""What the categories and Macie pages show, scoped to the person asking.
+
+Every count is what the findings page lists for one query string (the `url` beside it): open findings
+(docs/api.md, Findings) of GuardDuty and Macie, the two sources that have alert categories.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from accounts.selectors import account_ids_for_user
+from findings.categories import CATEGORIES, UNCATEGORISED
+from findings.choices import SEVERITY_RANK, FindingSource, Severity
+from findings.filtersets import UNCATEGORISED as UNCATEGORISED_PARAM
+from findings.models import FindingDailyCount
+from findings.overview import finding_list_url
+from findings.selectors import User, finding_list_for_user
+
+__all__ = ["CategoryReport", "MacieReport", "category_report_for_user", "macie_report_for_user"]
+
+CATEGORISED_SOURCES = f"{FindingSource.GUARDDUTY},{FindingSource.MACIE}"
+TREND_DAYS = 30
+SHARED_TYPES = (
+    "Policy:IAMUser/S3BucketSharedExternally",
+    "Policy:IAMUser/S3BucketReplicatedExternally",
+    "Policy:IAMUser/S3BucketSharedWithCloudFront",
+)
+
+
+def category_url(category: str | None) -> str:
+    """The findings page of the open GuardDuty and Macie findings of one category."""
+    return finding_list_url(
+        open="true", source=CATEGORISED_SOURCES, category=category or UNCATEGORISED_PARAM
+    )
+
+
+@dataclass
+class CategoryReport:
+    """Thirteen tiles (and Uncategorised) with open counts by severity, and their trend."""
+
+    tiles: list[dict[str, Any]] = field(default_factory=list)
+    trend: list[dict[str, Any]] = field(default_factory=list)  # day, category, count, url
+
+
+def category_report_for_user(*, user: User, today: date | None = None) -> CategoryReport:
+    """Open GuardDuty and Macie findings of `user`'s accounts by category and severity."""
+    today = today or timezone.localdate()
+    rows = (
+        finding_list_for_user(user=user)
+        .open()
+        .filter(source__in=[FindingSource.GUARDDUTY, FindingSource.MACIE])
+        .order_by()
+        .values("category", "severity")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[str | None, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        counts[row["category"]][row["severity"]] += row["n"]
+    report = CategoryReport()
+    for category in (*CATEGORIES, None):
+        by_severity = counts.get(category, Counter())
+        report.tiles.append(
+            {
+                "category": category or UNCATEGORISED,
+                "total": sum(by_severity.values()),
+                "severities": [
+                    {"severity": s.value, "label": s.label, "count": by_severity[s]}
+                    for s in Severity
+                    if s != Severity.INFORMATIONAL or by_severity[s]
+                ],
+                "url": category_url(category),
+            }
+        )
+    report.trend = _trend(user, today, counts)
+    return report
+
+
+def _trend(user: User, today: date, live: dict[str | None, Counter[str]]) -> list[dict[str, Any]]:
+    """Open counts per day and category: earlier days from our history, today live."""
+    since = today - timedelta(days=TREND_DAYS)
+    history = (
+        FindingDailyCount.objects.filter(
+            account__in=account_ids_for_user(user=user),
+            source__in=[FindingSource.GUARDDUTY, FindingSource.MACIE],
+            day__gte=since,
+            day__lt=today,
+        )
+        .values("day", "category")
+        .annotate(n=Sum("count"))
+        .order_by("day", "category")
+    )
+    points = [
+        {
+            "day": row["day"].isoformat(),
+            "category": row["category"] or UNCATEGORISED,
+            "count": row["n"],
+            "url": category_url(row["category"] or None),
+        }
+        for row in history
+    ]
+    points += [
+        {
+            "day": today.isoformat(),
+            "category": category or UNCATEGORISED,
+            "count": sum(by_severity.values()),
+            "url": category_url(category),
+        }
+        for category, by_severity in live.items()
+        if sum(by_severity.values())
+    ]
+    return points
+
+
+@dataclass
+class MacieReport:
+    """Open Macie findings by category, severity and bucket; sensitive data; exposed buckets."""
+
+    total: int = 0
+    by_category: list[dict[str, Any]] = field(default_factory=list)
+    by_severity: list[dict[str, Any]] = field(default_factory=list)
+    by_bucket: list[dict[str, Any]] = field(default_factory=list)
+    sensitive_types: list[dict[str, Any]] = field(default_factory=list)
+    exposed_buckets: list[dict[str, Any]] = field(default_factory=list)
+
+
+def macie_report_for_user(*, user: User, top: int = 10) -> MacieReport:
+    """What Macie found in `user`'s accounts, worst first."""
+    findings = list(
+        finding_list_for_user(user=user)
+        .open()
+        .filter(source=FindingSource.MACIE)
+        .order_by()
+        .values(
+            "account__account_id",
+            "bucket",
+            "type",
+            "category",
+            "severity",
+            "sensitive_data",
+            "public_access",
+        )
+    )
+    report = MacieReport(total=len(findings))
+    category = Counter(f["category"] for f in findings)
+    report.by_category = [
+        {
+            "label": c or UNCATEGORISED,
+            "count": n,
+            "url": _macie_url(category=c or UNCATEGORISED_PARAM),
+        }
+        for c, n in category.most_common()
+    ]
+    severity = Counter(f["severity"] for f in findings)
+    report.by_severity = [
+        {"label": s.label, "severity": s.value, "count": severity[s], "url": _macie_url(severity=s)}
+        for s in Severity
+        if severity[s]
+    ]
+    buckets = Counter(f["bucket"] for f in findings if f["bucket"])
+    report.by_bucket = [
+        {"label": b, "count": n, "url": _macie_url(bucket=b)} for b, n in buckets.most_common(top)
+    ]
+    report.sensitive_types = _sensitive_types(findings)
+    report.exposed_buckets = _exposed_buckets(findings)
+    return report
+
+
+def _macie_url(**filters: str) -> str:
+    return finding_list_url(open="true", source=FindingSource.MACIE, **filters)
+
+
+def _sensitive_types(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    occurrences: Counter[str] = Counter()
+    in_findings: Counter[str] = Counter()
+    for finding in findings:
+        for kind, n in (finding["sensitive_data"] or {}).items():
+            occurrences[kind] += int(n)
+            in_findings[kind] += 1
+    return [
+        {
+            "type": kind,
+            "occurrences": n,
+            "findings": in_findings[kind],
+            "url": _macie_url(sensitive_data=kind),
+        }
+        for kind, n in occurrences.most_common()
+    ]
+
+
+def _exposed_buckets(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Buckets public or shared that hold sensitive data, the worst severity first."""
+    by_bucket: dict[tuple[str, str], dict[str, Any]] = {}
+    for f in findings:
+        if not f["bucket"]:
+            continue
+        row = by_bucket.setdefault(
+            (f["account__account_id"], f["bucket"]),
+            {
+                "account_id": f["account__account_id"],
+                "bucket": f["bucket"],
+                "public": False,
+                "shared": False,
+                "sensitive": Counter(),
+                "findings": 0,
+                "worst": Severity.INFORMATIONAL.value,
+            },
+        )
+        row["findings"] += 1
+        row["public"] |= bool(f["public_access"])
+        row["shared"] |= f["type"] in SHARED_TYPES
+        row["sensitive"].update(f["sensitive_data"] or {})
+        if SEVERITY_RANK[f["severity"]] > SEVERITY_RANK[row["worst"]]:
+            row["worst"] = f["severity"]
+    exposed = [r for r in by_bucket.values() if (r["public"] or r["shared"]) and r["sensitive"]]
+    for row in exposed:
+        row["occurrences"] = sum(row["sensitive"].values())
+        row["sensitive"] = sorted(row["sensitive"])
+        row["url"] = _macie_url(bucket=row["bucket"], account=row["account_id"])
+    exposed.sort(key=lambda r: (-SEVERITY_RANK[r["worst"]], -r["occurrences"], r["bucket"]))
+    return exposed
