@@ -32,6 +32,9 @@ from django.conf import settings
 
 from accounts.ratelimit import limit_client
 
+# Global services (Organizations, Cost Explorer, Budgets) are answered in us-east-1.
+GLOBAL_REGION = "us-east-1"
+
 # AssumeRole: a role's maximum session is 1 hour unless its owner raised it, and role chaining caps
 # it at 1 hour (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use.html#id_roles_use_view-role-max-session).
 SESSION_SECONDS = 3600

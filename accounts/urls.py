@@ -18,4 +18,5 @@ urlpatterns = [
     path("<str:account_id>/", views.account_detail, name="account_detail"),
     path("<str:account_id>/edit/", views.account_edit, name="account_edit"),
     path("<str:account_id>/check/", views.account_check, name="account_check"),
+    path("<str:account_id>/payer/", views.account_payer, name="account_payer"),
 ]

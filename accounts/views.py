@@ -65,6 +65,23 @@ def account_check(request: HttpRequest, account_id: str) -> HttpResponse:
     return redirect("accounts:account_detail", account_id=account.account_id)
 
 
+@require_POST
+@permission_required(MANAGE_ACCOUNTS, raise_exception=True)
+def account_payer(request: HttpRequest, account_id: str) -> HttpResponse:
+    """Mark this account as the payer (unmarking any other) or unmark it; audited."""
+    visible = selectors.account_list_for_user(user=request.user)
+    account = get_object_or_404(visible, account_id=account_id)
+    is_payer = request.POST.get("is_payer") == "on"
+    try:
+        services.account_set_payer(actor=request.user, account=account, is_payer=is_payer)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        state = "the payer" if is_payer else "no longer the payer"
+        messages.success(request, f"{account} is {state}.")
+    return redirect("accounts:account_detail", account_id=account.account_id)
+
+
 def collection_health(request: HttpRequest) -> HttpResponse:
     """Account x region x source: last outcome, age and error; overdue sources flagged stale."""
     rows = selectors.collection_health_rows(user=request.user)

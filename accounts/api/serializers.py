@@ -84,3 +84,7 @@ class AwsAccountWriteSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(required=False)
     owner = serializers.CharField(max_length=200, required=False, allow_blank=True)
     tags = serializers.DictField(child=serializers.CharField(max_length=256), required=False)
+    is_payer = serializers.BooleanField(
+        required=False,
+        help_text="Mark this account as the payer (unmarking any other) or unmark it.",
+    )
