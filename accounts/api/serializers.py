@@ -9,7 +9,20 @@ from rest_framework import serializers
 from accounts.models import AwsAccount
 
 
-class AwsAccountSerializer(serializers.ModelSerializer):
+class BlankChoicesModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose read-only choice fields keep `allow_blank` when their model field
+    may be "" (DRF drops it for read-only fields), so the OpenAPI document admits the "" the API
+    answers (drf-spectacular adds its BlankEnum)."""
+
+    def include_extra_kwargs(self, kwargs: dict[str, Any], extra_kwargs: dict[str, Any]) -> Any:
+        blank = bool(kwargs.get("allow_blank")) and "choices" in kwargs
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank:
+            kwargs["allow_blank"] = True
+        return kwargs
+
+
+class AwsAccountSerializer(BlankChoicesModelSerializer):
     """A member account; `role_arn` and `external_id` only for those who manage accounts."""
 
     ADMIN_ONLY = ("role_arn", "external_id")
@@ -41,7 +54,7 @@ class AwsAccountSerializer(serializers.ModelSerializer):
         return fields
 
 
-class CollectionRunSerializer(serializers.ModelSerializer):
+class CollectionRunSerializer(BlankChoicesModelSerializer):
     """One collection of one source in one account and region."""
 
     account_id = serializers.CharField(source="account.account_id", read_only=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
+from accounts.api.serializers import BlankChoicesModelSerializer
 from findings.models import Principal
 from findings.principal_filtersets import PrincipalFilterSet
 from findings.principal_selectors import principal_list_for_user
@@ -26,7 +27,7 @@ PRINCIPAL_FIELDS = [
 ]
 
 
-class PrincipalSerializer(serializers.ModelSerializer):
+class PrincipalSerializer(BlankChoicesModelSerializer):
     """A principal; `tier` is null for AWS services; `evidence` says which rule set the tier and
     holds the events behind it, with successful and failed counts by event class in the window."""
 
