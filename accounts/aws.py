@@ -281,6 +281,12 @@ class AwsGateway:
             region=region,
         )
 
+    @property
+    def hub_region(self) -> str:
+        """The hub's own region (AWS_DEFAULT_REGION...), which also says its partition's STS
+        endpoint (GovCloud and China have their own); us-east-1 when none is configured."""
+        return self._hub.region_name or GLOBAL_REGION
+
     def hub_client(self, service: str, region: str) -> AwsClient:
         """A client as the hub identity itself (STS GetCallerIdentity, onboarding checks)."""
         raw = self._hub.client(service, region_name=region, config=client_config())

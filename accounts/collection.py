@@ -31,6 +31,7 @@ from accounts.aws import (
 )
 from accounts.choices import CheckOutcome, Source
 from accounts.models import AwsAccount, CollectionRun, SyncCursor
+from accounts.onboarding import hub_principal_learn
 from accounts.payer import payer_for_collection
 
 logger = logging.getLogger(__name__)
@@ -271,6 +272,8 @@ def collect(
     by_account: set[int] = set()
     accounts = list(accounts)
     targets = collection_targets(accounts=accounts, sources=sources)
+    if targets:
+        hub_principal_learn(gateway=gateway, learned_by="collect")
     payer_note = payer_resolve(targets=targets, gateway=gateway, accounts=accounts)
     for target in targets:
         run = collection_run_target(

@@ -54,6 +54,7 @@ def organization_discover(
     """Add the organisation's new active accounts (disabled until checked), retire the closed ones,
     and flag the payer. Raises our AWS exceptions if the management role cannot list accounts."""
     gateway = gateway or AwsGateway(session_name="watchpost-discover")
+    hub_principal_learn(gateway=gateway, learned_by="discovery")
     client = gateway.for_account(management, "organizations", GLOBAL_REGION)
     entries = [
         entry for page in client.pages("list_accounts") for entry in page.get("Accounts", [])
@@ -157,7 +158,7 @@ def account_check(
     gateway = gateway or AwsGateway(session_name="watchpost-check")
     check = ConnectionCheck(account=account, checked_by=actor if actor and actor.pk else None)
     first_region = account.regions[0]
-    hub_principal_learn(gateway, first_region)
+    hub_principal_learn(gateway=gateway, learned_by="check")
     try:
         identity = gateway.for_account(account, "sts", first_region).call("get_caller_identity")
         check.caller_arn = identity["Arn"]

@@ -17,6 +17,7 @@ from accounts.collection import (
     payer_resolve,
 )
 from accounts.models import AwsAccount
+from accounts.onboarding import hub_principal_learn
 from accounts.organizations import (
     account_check,
     organization_discover,
@@ -48,6 +49,8 @@ def collect_source_task(source: str) -> int:
     accounts = list(AwsAccount.objects.filter(enabled=True, retired_at__isnull=True))
     targets = collection_targets(accounts=accounts, sources=[source])
     gateway = AwsGateway(session_name="watchpost-collect")
+    if targets:
+        hub_principal_learn(gateway=gateway, learned_by="collect")
     note = payer_resolve(targets=targets, gateway=gateway, accounts=accounts)
     for target in targets:
         collect_target_task.delay(target.account.pk, target.region, target.source, payer_note=note)

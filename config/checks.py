@@ -43,3 +43,25 @@ def static_manifest_check(app_configs: Any = None, **kwargs: Any) -> list[CheckM
 def startup_errors() -> list[CheckMessage]:
     """Errors of Watchpost's start-up checks (what config.wsgi refuses to start with)."""
     return [m for m in static_manifest_check() if m.is_serious()]
+
+
+@register()
+def hub_principal_setting_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """WATCHPOST_HUB_PRINCIPAL_ARN, when set, must be an identity a trust policy can name."""
+    from accounts.onboarding import hub_trust_of
+
+    value = settings.WATCHPOST_HUB_PRINCIPAL_ARN
+    if not value:
+        return []
+    try:
+        hub_trust_of(value)
+    except ValueError as exc:
+        return [
+            Error(
+                f"WATCHPOST_HUB_PRINCIPAL_ARN: {exc}.",
+                hint="Give the ARN of the IAM user or role Watchpost's credentials run as "
+                "(arn:aws:iam::123456789012:role/Name), or unset it to learn it from STS.",
+                id="watchpost.E002",
+            )
+        ]
+    return []
