@@ -254,7 +254,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
 }
-# The principal member roles trust (shown in onboarding); default: the hub identity's account root.
+# The identity member roles trust (onboarding); default: learned from STS GetCallerIdentity and stored
+# in the database (accounts.onboarding; docs/operations.md).
 WATCHPOST_HUB_PRINCIPAL_ARN: str = env.str("WATCHPOST_HUB_PRINCIPAL_ARN", default="")
 
 # Webhooks (webhooks app). Targets on private, loopback, link-local or reserved addresses are refused
