@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.serializers import BlankChoicesModelSerializer
 from findings.models import Finding, FindingEvent, FindingVulnerability
 
 FINDING_FIELDS = [
@@ -66,7 +67,7 @@ VULNERABILITY_FIELDS = [
 ]
 
 
-class VulnerabilitySerializer(serializers.ModelSerializer):
+class VulnerabilitySerializer(BlankChoicesModelSerializer):
     """What Inspector says of a vulnerability; the Inspector score is `inspector_score` here and
     the finding's `severity_score`."""
 
@@ -89,7 +90,9 @@ class FindingSerializer(serializers.ModelSerializer):
     Inspector."""
 
     account_id = serializers.CharField(source="account.account_id", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="A username, or null."
+    )
     console_url = serializers.CharField(read_only=True)
     vulnerability = serializers.SerializerMethodField()
 

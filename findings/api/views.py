@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from core.api.schema import SingleObjectSchema
 from findings.api.export import FindingExportMixin
 from findings.api.pagination import FindingPagination
 from findings.api.serializers import (
@@ -53,6 +54,7 @@ class FindingSummaryViewSet(viewsets.GenericViewSet):
     filterset_class = FindingFilterSet
     pagination_class = None
     serializer_class = FindingSummarySerializer
+    schema = SingleObjectSchema()  # one object of counts, not a list
 
     def get_queryset(self) -> QuerySet[Finding]:
         return finding_list_for_user(user=self.request.user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api.serializers import BlankChoicesModelSerializer
 from principals.models import Principal
 
 PRINCIPAL_FIELDS = [
@@ -23,7 +24,7 @@ PRINCIPAL_FIELDS = [
 ]
 
 
-class PrincipalSerializer(serializers.ModelSerializer):
+class PrincipalSerializer(BlankChoicesModelSerializer):
     """A principal; `tier` is null for AWS services; `evidence` says which rule set the tier and
     holds the events behind it, with successful and failed counts by event class in the window."""
 
