@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "findings",
     "costs",
     "webhooks",
+    "core",
 ]
 
 MIDDLEWARE = [

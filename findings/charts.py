@@ -62,6 +62,16 @@ def _short(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+def _short_ticks(labels: list[str], limit: int) -> dict[str, Any]:
+    """Axis settings that show `labels` shortened while the categories stay whole (for the hover
+    and the chart's data table, core.chart_data)."""
+    return {
+        "tickmode": "array",
+        "tickvals": [esc(label) for label in labels],
+        "ticktext": [esc(_short(label, limit)) for label in labels],
+    }
+
+
 def chart_layout(fig: go.Figure, *, title: str, height: int = 340, **extra: Any) -> go.Figure:
     fig.update_layout(
         title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
@@ -138,8 +148,7 @@ def severity_heatmap_figure(cells: Iterable[Mapping[str, Any]]) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             x=[esc(band.label) for band in bands],
-            # Unique even when shortened: the 12-digit id leads every label.
-            y=[esc(_short(label, 30)) for label in accounts.values()],
+            y=[esc(label) for label in accounts.values()],
             z=z,
             text=hover,  # heatmaps take their hover template's fields from `text`
             texttemplate="%{z}",
@@ -156,7 +165,12 @@ def severity_heatmap_figure(cells: Iterable[Mapping[str, Any]]) -> go.Figure:
     )
     # Categories, always: an account without a name is a label of digits only, which Plotly would
     # otherwise read as a number and place on a numeric axis.
-    fig.update_yaxes(autorange="reversed", automargin=True, type="category")
+    fig.update_yaxes(
+        autorange="reversed",
+        automargin=True,
+        type="category",
+        **_short_ticks(list(accounts.values()), 30),
+    )
     fig.update_xaxes(side="top", showgrid=False, type="category")
     fig.update_layout(margin={"t": 80, "b": 20})
     return fig
@@ -169,7 +183,7 @@ def top_types_figure(rows: Iterable[Mapping[str, Any]]) -> go.Figure:
         go.Bar(
             orientation="h",
             x=[row["count"] for row in rows],
-            y=[esc(_short(row["type"], 44)) for row in rows],
+            y=[esc(row["type"]) for row in rows],
             customdata=[row["url"] for row in rows],
             hovertext=[f"{esc(row['type'])}: {row['count']} open" for row in rows],
             hovertemplate="%{hovertext}<extra></extra>",
@@ -180,6 +194,8 @@ def top_types_figure(rows: Iterable[Mapping[str, Any]]) -> go.Figure:
         )
     )
     chart_layout(fig, title="Top open finding types", height=max(220, 100 + 28 * len(rows)))
-    fig.update_yaxes(automargin=True, type="category")
+    fig.update_yaxes(
+        automargin=True, type="category", **_short_ticks([row["type"] for row in rows], 44)
+    )
     fig.update_xaxes(rangemode="tozero", gridcolor="#eaecf0")
     return fig
