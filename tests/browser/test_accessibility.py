@@ -36,6 +36,7 @@ from tests.findings.conftest import record
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 768, "height": 1024}
 ACCOUNTS = {
     "111111111111": "Management",
     "222222222222": "Production",
@@ -146,15 +147,23 @@ def test_no_page_has_a_serious_axe_violation(page: Any, demo: Any) -> None:
     assert problems == [], "\n".join(problems)
 
 
+def sticks_out(page: Any, path: str) -> list[str]:
+    wide = overflow(page)
+    if wide["scrollWidth"] > wide["innerWidth"] or wide["elements"]:
+        return [f"{path} at {wide['innerWidth']} px: {wide}"]
+    return []
+
+
 def test_every_page_fits_a_phone(page: Any, demo: Any) -> None:
     login(page, "alice")
-    page.set_viewport_size(PHONE)
     problems: list[str] = []
     for path in pages.audited_paths():
+        page.set_viewport_size(TABLET)
         visit(page, path)
-        wide = overflow(page)
-        if wide["scrollWidth"] > wide["innerWidth"] or wide["elements"]:
-            problems.append(f"{path}: {wide}")
+        problems += sticks_out(page, path)
+        page.set_viewport_size(PHONE)
+        visit(page, path)
+        problems += sticks_out(page, path)
         problems += page_problems(page, path)
         screenshot(page, f"a11y-390-{slug(path)}")
     # The menu, open, passes too.
