@@ -1,16 +1,21 @@
 """What the accessibility audits run in the page: axe-core, the overflow check, chart readiness.
 
-axe-core is the copy under tests/browser/vendor/axe-core/ (see its README.md). It is evaluated
-through the DevTools protocol (Playwright's evaluate), which the page's Content-Security-Policy
-does not govern, so the pages are audited with their real CSP on.
+axe-core 4.14.1 is the copy under tests/browser/vendor/axe-core/ (see its README.md), checked
+against its hash here. It is evaluated through the DevTools protocol (Playwright's evaluate), which
+the page's Content-Security-Policy does not govern, so the pages are audited with their real CSP on.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
-AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+_AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
+AXE_SOURCE = _AXE.read_text(encoding="utf-8")
+if hashlib.sha256(_AXE.read_bytes()).hexdigest() != AXE_SHA256:
+    raise RuntimeError(f"{_AXE} is not axe-core 4.14.1 as fetched (see its README.md)")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 FAILING_IMPACTS = {"serious", "critical"}
 
