@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from django.template.loader import render_to_string
 
 from core.chart_data import chart_table, same_site_path
-from costs.charts import stacked_spend_figure
+from costs.charts import budget_figure, stacked_spend_figure
 from findings.charts import esc, figure_json, severity_heatmap_figure, top_types_figure
 from findings.charts_inspector import severity_type_figure
 
@@ -95,11 +95,32 @@ def test_money_reads_as_its_axis_and_days_in_order() -> None:
     assert table.row_header == "Day"
     assert [row.label for row in table.rows] == ["2024-05-01", "2024-05-02"]
     assert table.columns == ["222222222222 Production", HOSTILE]  # the text itself, unescaped
-    assert cells(table)[("2024-05-02", "222222222222 Production")] == (
-        "$1,234.50",
-        "/costs/?account=222222222222",
-    )
-    assert cells(table)[("2024-05-01", HOSTILE)] == ("$0.33", "/costs/?account=333333333333")
+    assert cells(table)[("2024-05-02", "222222222222 Production")] == ("$1,234.50", None)
+    assert cells(table)[("2024-05-01", HOSTILE)] == ("$0.33", None)
+    # Every day of a series opens the same list: linked once, from the column's header.
+    assert table.headers == [
+        ("222222222222 Production", "/costs/?account=222222222222"),
+        (HOSTILE, "/costs/?account=333333333333"),
+    ]
+
+
+def test_a_list_shared_by_a_row_is_linked_from_the_row() -> None:
+    budgets = [
+        {"name": "prod", "account_id": "222222222222", "status": "over", "limit": Decimal(100),
+         "actual": Decimal(120), "forecast": Decimal(130), "unit": "USD"},
+        {"name": "lab", "account_id": "333333333333", "status": "ok", "limit": Decimal(50),
+         "actual": Decimal(10), "forecast": None, "unit": "USD"},
+    ]  # fmt: skip
+    fig = budget_figure(budgets, link=lambda account: f"/budgets/?account={account}", as_of=None)
+    table = chart_table(figure_json(fig))
+    assert [(row.label, row.url) for row in table.rows] == [
+        ("prod (222222222222)", "/budgets/?account=222222222222"),
+        ("lab (333333333333)", "/budgets/?account=333333333333"),
+    ]
+    assert [c.text for c in table.rows[0].cells] == ["120.0", "130.0"]
+    assert table.note == "% of the budget's limit"  # what the numbers are, from the axis title
+    assert table.headers == [("Actual", None), ("Forecast", None)]
+    assert all(c.url is None for row in table.rows for c in row.cells)
 
 
 def test_only_a_path_of_this_site_becomes_a_link() -> None:
