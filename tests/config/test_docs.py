@@ -130,7 +130,11 @@ def test_every_relative_link_resolves(path: Path) -> None:
 @pytest.mark.parametrize("path", _markdown(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_repository_path_named_in_the_docs_exists(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    missing = sorted({p for p in CODE_PATH.findall(text) if not (ROOT / p).exists()})
+    # A template or static path may be written as Django names it (`includes/_form.html`).
+    bases = (ROOT, ROOT / "templates", ROOT / "static")
+    missing = sorted(
+        {p for p in CODE_PATH.findall(text) if not any((base / p).exists() for base in bases)}
+    )
     assert missing == [], f"{path.name} names files that do not exist"
 
 
