@@ -34,11 +34,11 @@ from django.core.management import call_command  # noqa: E402
 from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from findings.keyset import count_capped, cursor_encode, keys_of, keyset_page  # noqa: E402
 
 from accounts.choices import Role  # noqa: E402
 from accounts.models import AwsAccount  # noqa: E402
 from accounts.services import person_set_access  # noqa: E402
-from findings.keyset import count_capped, cursor_encode, keys_of, keyset_page  # noqa: E402
 from findings.models import Finding  # noqa: E402
 from findings.selectors import finding_list_for_user  # noqa: E402
 

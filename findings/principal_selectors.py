@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 
 from accounts.models import SyncCursor
-from accounts.selectors import account_ids_for_user
+from accounts.selectors import account_ids_for_user, scoped_to_user
 from findings.choices import FindingSource, IdentityType, UserTier
 from findings.models import Finding, Principal, PrincipalEvent
 from findings.principal_filtersets import PrincipalFilterSet
@@ -32,9 +32,9 @@ def principal_list_for_user(
         output_field=IntegerField(),
     )
     principals = (
-        Principal.objects.filter(account__in=account_ids_for_user(user=user))
+        scoped_to_user(Principal.objects.all(), user=user)
         .select_related("account")
-        .alias(tier_rank=rank)
+        .annotate(tier_rank=rank)
         .order_by("tier_rank", "-last_seen", "id")
     )
     if filters is None:

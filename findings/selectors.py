@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 
-from accounts.selectors import account_ids_for_user
+from accounts.selectors import scoped_to_user
 from findings.choices import FindingSource, Severity
 from findings.filtersets import UNCATEGORISED, FindingFilterSet
 from findings.models import Finding
@@ -24,7 +24,7 @@ def finding_list_for_user(
     """The findings of the accounts `user` may see, narrowed by `filters` (FindingFilterSet's
     parameters). Nothing for a person without access. Raises ValidationError (per parameter) for a
     bad filter value."""
-    findings = Finding.objects.filter(account__in=account_ids_for_user(user=user)).select_related(
+    findings = scoped_to_user(Finding.objects.all(), user=user).select_related(
         "account", "assignee", "vulnerability"
     )
     if filters is None:

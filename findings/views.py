@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_list_for_user
+from core.keyset import count_capped, keyset_page
 from findings import charts
 from findings.choices import WORKFLOW_EVENT_KINDS, FindingStatus
 from findings.details import finding_actor_facts
@@ -28,7 +29,6 @@ from findings.forms import (
     assignable_people,
     finding_filter_form,
 )
-from findings.keyset import count_capped, keyset_page
 from findings.overview import finding_overview_for_user
 from findings.selectors import finding_get_for_user, finding_list_for_user
 from findings.services.workflow import (

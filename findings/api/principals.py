@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
+from core.api.mixins import EncodedListMixin
 from findings.models import Principal
 from findings.principal_filtersets import PrincipalFilterSet
 from findings.principal_selectors import principal_list_for_user
@@ -40,7 +41,7 @@ class PrincipalSerializer(serializers.ModelSerializer):
         read_only_fields = PRINCIPAL_FIELDS
 
 
-class PrincipalViewSet(viewsets.ReadOnlyModelViewSet):
+class PrincipalViewSet(EncodedListMixin, viewsets.ReadOnlyModelViewSet):
     """Principals of the accounts the caller may see, highest tier first; filters `account`,
     `tier` (or `none`), `identity_type`, `q`."""
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from core.api.mixins import EncodedListMixin
 from findings.api.export import FindingExportMixin
 from findings.api.pagination import FindingPagination
 from findings.api.serializers import (
@@ -27,11 +28,14 @@ from findings.models import Finding
 from findings.selectors import finding_list_for_user, finding_summary
 
 
-class FindingViewSet(FindingWorkflowMixin, FindingExportMixin, viewsets.ReadOnlyModelViewSet):
+class FindingViewSet(
+    EncodedListMixin, FindingWorkflowMixin, FindingExportMixin, viewsets.ReadOnlyModelViewSet
+):
     """Findings of the accounts the caller may see, whatever their state unless a filter says;
     with `updated_since`, the change feed ordered by (updated_at, id). GET {id} sends an ETag;
     PATCH {id} (If-Match) writes the workflow back (findings.api.workflow); export/ streams the
-    filtered set as JSON, CSV or OCSF (findings.api.export)."""
+    filtered set as JSON, CSV or OCSF (findings.api.export). The list is encoded from `values()`
+    rows (core.api.mixins.EncodedListMixin), exactly as FindingSerializer would."""
 
     filterset_class = FindingFilterSet
     pagination_class = FindingPagination

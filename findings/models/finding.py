@@ -126,7 +126,7 @@ class Finding(models.Model):
             ),
             # Open counts (summary, daily history).
             models.Index(fields=["aws_state", "status", "severity"], name="finding_open"),
-            # The findings page's sort orders, each ending in id: keyset pages (findings.keyset).
+            # The findings page's sort orders, each ending in id: keyset pages (core.keyset).
             models.Index(
                 fields=["severity_rank", "severity_score", "id"], name="finding_severity_id"
             ),
