@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.postgres",  # OpClass in index expressions (pg_trgm GIN indexes)
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",

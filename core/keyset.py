@@ -290,5 +290,5 @@ def count_capped(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bo
 
     COUNT over a LIMIT subquery stops reading at `cap` + 1 rows.
     """
-    n = queryset.order_by()[: cap + 1].count()
+    n = queryset.order_by().values("pk")[: cap + 1].count()
     return (n, True) if n <= cap else (cap, False)

@@ -1,11 +1,18 @@
 """Models of the findings app."""
 
-from findings.models.finding import Finding, FindingQuerySet, console_url
+from findings.models.finding import (
+    SEARCH_FIELDS,
+    Finding,
+    FindingQuerySet,
+    console_url,
+    search_text,
+)
 from findings.models.history import FindingChangeClock, FindingDailyCount, FindingEvent
 from findings.models.inspector import FindingVulnerability, InspectorCoverage
 from findings.models.principal import Principal, PrincipalActivity, PrincipalEvent
 
 __all__ = [
+    "SEARCH_FIELDS",
     "Finding",
     "FindingChangeClock",
     "FindingDailyCount",
@@ -17,4 +24,5 @@ __all__ = [
     "PrincipalActivity",
     "PrincipalEvent",
     "console_url",
+    "search_text",
 ]
