@@ -515,7 +515,10 @@ def run(
     ]
     rows: list[Row] = []
     for step in steps:
-        rows += step()
+        try:
+            rows += step()
+        except Exception as exc:  # a broken step is a failed row; the other figures still count
+            rows.append(_row(f"(step failed) {exc!r}"[:200], "", "", None, "runs", False))
     return rows
 
 
