@@ -158,8 +158,6 @@ class RowEncoder:
             return path, None
         return path, field.to_representation
 
-        self._encode_row = self._compile()
-
     def _compile(self) -> Callable[[Row, Any], dict[str, Any]]:
         """The plan as one function returning one dict literal (as dataclasses and attrs build
         their methods): a page of 500 rows pays no loop or branch per field. Names and paths are
