@@ -24,7 +24,7 @@ from findings.choices import SEVERITY_RANK, FindingSource, Severity
 from findings.filtersets import UNCATEGORISED as UNCATEGORISED_PARAM
 from findings.models import Finding, FindingDailyCount
 from findings.overview import finding_list_url
-from findings.selectors import User, finding_list_for_user
+from findings.selectors import User, finding_list_for_user, open_counts
 
 __all__ = ["CategoryReport", "MacieReport", "category_report_for_user", "macie_report_for_user"]
 
@@ -55,13 +55,10 @@ class CategoryReport:
 def category_report_for_user(*, user: User, today: date | None = None) -> CategoryReport:
     """Open GuardDuty and Macie findings of `user`'s accounts by category and severity."""
     today = today or timezone.localdate()
-    rows = (
-        finding_list_for_user(user=user)
-        .open()
-        .filter(source__in=[FindingSource.GUARDDUTY, FindingSource.MACIE])
-        .order_by()
-        .values("category", "severity")
-        .annotate(n=Count("id"))
+    rows = open_counts(
+        user=user,
+        by=("category", "severity"),
+        sources=[FindingSource.GUARDDUTY, FindingSource.MACIE],
     )
     counts: dict[str | None, Counter[str]] = defaultdict(Counter)
     for row in rows:

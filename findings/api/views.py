@@ -25,7 +25,11 @@ from findings.api.workflow import FindingWorkflowMixin
 from findings.filtersets import FindingFilterSet
 from findings.inspector_report import REPORT_FILTERS, inspector_report_for_user
 from findings.models import Finding
-from findings.selectors import finding_list_for_user, finding_summary
+from findings.selectors import (
+    finding_list_for_user,
+    finding_summary,
+    finding_summary_from_counts,
+)
 
 
 class FindingViewSet(
@@ -63,6 +67,8 @@ class FindingSummaryViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=FindingSummarySerializer)
     def list(self, request: Request) -> Response:
+        if not any(name in request.query_params for name in FindingFilterSet.base_filters):
+            return Response(finding_summary_from_counts(user=request.user))
         return Response(finding_summary(findings=self.filter_queryset(self.get_queryset())))
 
 

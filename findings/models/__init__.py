@@ -7,7 +7,12 @@ from findings.models.finding import (
     console_url,
     search_text,
 )
-from findings.models.history import FindingChangeClock, FindingDailyCount, FindingEvent
+from findings.models.history import (
+    FindingChangeClock,
+    FindingDailyCount,
+    FindingEvent,
+    FindingOpenCount,
+)
 from findings.models.inspector import FindingVulnerability, InspectorCoverage
 from findings.models.principal import Principal, PrincipalActivity, PrincipalEvent
 
@@ -17,6 +22,7 @@ __all__ = [
     "FindingChangeClock",
     "FindingDailyCount",
     "FindingEvent",
+    "FindingOpenCount",
     "FindingQuerySet",
     "FindingVulnerability",
     "InspectorCoverage",
