@@ -10,13 +10,13 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q, QuerySet
 
 from findings.choices import IdentityType, UserTier
-from findings.filtersets import ChoicesFilter, MultipleValueFilter
+from findings.filtersets import ChoicesFilter, GivenFiltersOnly, MultipleValueFilter
 from findings.models import Principal
 
 NO_TIER = "none"  # the tier filter's value for AWS services, which have none
 
 
-class PrincipalFilterSet(filters.FilterSet):
+class PrincipalFilterSet(GivenFiltersOnly, filters.FilterSet):
     """Principals by account, tier (or `none`), identity type and text (name, ARN, sessions)."""
 
     account = MultipleValueFilter(

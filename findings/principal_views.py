@@ -41,7 +41,7 @@ def _filter_form(form: Any, request: HttpRequest) -> Any:
 def principal_list(request: HttpRequest) -> HttpResponse:
     """Principals by tier (counts and list) and identity type, filtered by account, tier, identity
     type and text."""
-    filterset = PrincipalFilterSet(request.GET or None)
+    filterset = PrincipalFilterSet(request.GET or None, every_filter=True)
     try:
         principals = selectors.principal_list_for_user(user=request.user, filters=request.GET)
     except ValidationError:
