@@ -24,6 +24,7 @@ from findings.choices import SEVERITY_RANK, FindingSource, Severity
 from findings.filtersets import UNCATEGORISED as UNCATEGORISED_PARAM
 from findings.models import Finding, FindingDailyCount
 from findings.overview import finding_list_url
+from findings.report_cache import report_cached
 from findings.selectors import User, finding_list_for_user, open_counts
 
 __all__ = ["CategoryReport", "MacieReport", "category_report_for_user", "macie_report_for_user"]
@@ -134,13 +135,20 @@ def macie_report_for_user(*, user: User, top: int = 10) -> MacieReport:
     """What Macie found in `user`'s accounts, worst first.
 
     On PostgreSQL every section is an SQL aggregate (a large organisation holds hundreds of
-    thousands of Macie findings); on SQLite, the demo's database, the rows are counted here.
+    thousands of Macie findings), cached until the Macie data changes (findings.report_cache);
+    on SQLite, the demo's database, the rows are counted here.
     tests/findings/test_category_pages.py checks that both give the same report."""
     findings = finding_list_for_user(user=user).open().filter(source=FindingSource.MACIE)
     findings = findings.select_related(None).order_by()
-    if connections[findings.db].vendor == "postgresql":
-        return _macie_report_sql(findings, top)
-    return macie_report_from_rows(findings, top)
+    if connections[findings.db].vendor != "postgresql":
+        return macie_report_from_rows(findings, top)
+    return report_cached(
+        name="macie",
+        source=FindingSource.MACIE,
+        user=user,
+        filters={"top": top},
+        compute=lambda: _macie_report_sql(findings, top),
+    )
 
 
 def _ranked(counts: Mapping[str | None, int]) -> list[tuple[str | None, int]]:

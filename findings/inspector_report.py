@@ -39,6 +39,7 @@ from accounts.models import CollectionRun
 from accounts.selectors import account_ids_for_user
 from findings.choices import SEVERITY_RANK, FindingSource, FixAvailable, VulnerabilityType
 from findings.models import Finding, InspectorCoverage
+from findings.report_cache import report_cached
 from findings.selectors import User, finding_list_for_user
 
 __all__ = [
@@ -184,12 +185,23 @@ def _severity(row: Mapping[str, Any]) -> str:
 
 
 def inspector_report_for_user(*, user: User, filters: Mapping[str, Any]) -> dict[str, Any]:
-    """Every section of the report, as plain data (the page, its JSON and the API show it).
+    """Every section of the report, as plain data (the page, its JSON and the API show it);
+    cached until the Inspector data changes (findings.report_cache).
 
     Coverage and "not enabled" follow only the account and region filters (they have no
     severity or CVE). Raises ValidationError naming a bad filter.
     """
-    findings = _open_findings(user=user, filters=filters)
+    findings = _open_findings(user=user, filters=filters)  # a bad filter raises here
+    return report_cached(
+        name="inspector",
+        source=FindingSource.INSPECTOR,
+        user=user,
+        filters=report_filters(filters),
+        compute=lambda: _report(user, filters, findings),
+    )
+
+
+def _report(user: User, filters: Mapping[str, Any], findings: QuerySet[Finding]) -> dict[str, Any]:
     applied = report_filters(filters)
     runs = _latest_runs(user=user, filters=applied)
     finished = [r["finished_at"] for r in runs if r["outcome"] in _COLLECTED and r["finished_at"]]

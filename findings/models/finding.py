@@ -157,6 +157,8 @@ class Finding(models.Model):
         indexes = [
             # The change feed and the default ordering: keyset on (updated_at, id).
             models.Index(fields=["updated_at", "id"], name="finding_updated_id"),
+            # A source's latest change (findings.report_cache's data version).
+            models.Index(fields=["source", "updated_at"], name="finding_source_updated"),
             # Collection scopes (gone, archived sweep) and the per-account filters.
             models.Index(
                 fields=["account", "source", "region", "aws_state"], name="finding_target"
