@@ -50,9 +50,13 @@ def principal_get_for_user(*, user: User, pk: int) -> Principal | None:
     return principal_list_for_user(user=user).filter(pk=pk).first()
 
 
-def principal_counts(*, principals: QuerySet[Principal]) -> dict[str, dict[str, int]]:
-    """Counts by tier (`none` for AWS services) and by identity type, in one query."""
-    rows = principals.order_by().values("tier", "identity_type").annotate(n=Count("id"))
+def principal_counts(
+    *, principals: QuerySet[Principal], rows: list[dict[str, Any]] | None = None
+) -> dict[str, dict[str, int]]:
+    """Counts by tier (`none` for AWS services) and by identity type, in one query (none when
+    given principal_tier_by_type's rows)."""
+    if rows is None:
+        rows = principal_tier_by_type(principals=principals)
     tiers = {t.value: 0 for t in UserTier} | {"none": 0}
     types = {t.value: 0 for t in IdentityType}
     for row in rows:
