@@ -38,6 +38,26 @@ from findings.services.workflow import (
 )
 
 PAGE_SIZE = 50
+# What a row of the page shows, and every sort order's columns (the cursor is made of them).
+PAGE_COLUMNS = (
+    "id",
+    "severity",
+    "severity_rank",
+    "severity_score",
+    "title",
+    "type",
+    "account__account_id",
+    "account__name",
+    "region",
+    "resource_type",
+    "resource_id",
+    "status",
+    "aws_state",
+    "service_count",
+    "first_seen",
+    "last_seen",
+    "updated_at",
+)
 # Parameters of the page itself, not filters: never passed on to the API twin or the CSV.
 _PAGE_PARAMS = ("cursor", "page")
 # Sortable columns: (FilterSet ordering name, first direction when clicked).
@@ -79,7 +99,12 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     form = finding_filter_form(filters, accounts=account_list_for_user(user=request.user))
     context: dict[str, Any] = {"form": form, "filters": filters.urlencode()}
     try:
-        findings = finding_list_for_user(user=request.user, filters=filters).defer("raw")
+        findings = (
+            finding_list_for_user(user=request.user, filters=filters)
+            .select_related(None)
+            .select_related("account")
+            .only(*PAGE_COLUMNS)
+        )
         page = keyset_page(findings, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     except ValidationError as exc:
         context["errors"] = exc.message_dict
