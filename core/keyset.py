@@ -33,7 +33,9 @@ from django.db.models.query import ValuesIterable
 
 __all__ = ["COUNT_CAP", "KeysetPage", "count_capped", "cursor_encode", "keys_of", "keyset_page"]
 
-COUNT_CAP = 10_000  # beyond this the page says "more than 10,000" instead of counting them all
+COUNT_CAP = (
+    1_000  # beyond this a list says "more than 1000": counting further costs more than the page
+)
 
 
 @dataclass(frozen=True)

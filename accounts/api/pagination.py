@@ -3,7 +3,7 @@
 `next` and `previous` are keyset cursors (core.keyset) in the list's own ordering, so a page reached
 by following `next` a thousand times costs what the first page costs. `page=N` still works for the
 first MAX_PAGE_DEPTH rows (an OFFSET reads and drops every row before the page); beyond, it answers
-400 naming `page` and pointing at `next`. `count` is exact up to COUNT_CAP rows; above that it is
+400 naming `page` and pointing at `next`. `count` is exact up to COUNT_CAP (1,000) rows; above that it is
 COUNT_CAP and `count_exact` is false (counting a million rows on every page would cost more than the
 page itself).
 """
