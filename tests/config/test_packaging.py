@@ -5,7 +5,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("config", "accounts", "findings", "costs", "webhooks")
+APPS = ("config", "core", "accounts", "findings", "costs", "webhooks")
 
 
 def test_every_product_package_is_listed_in_pyproject() -> None:
