@@ -202,6 +202,8 @@ def check_output(shape: Shape | None, data: dict[str, Any]) -> list[Violation]:
     """Validate a response in boto3's parsed shape; return the constraint violations."""
     if shape is None:
         return [] if not data else [Violation("", "The operation has no output")]
+    if valid_output(shape)(data):
+        return []
     checker = _Checker(output=True)
     checker.check(shape, data, "")
     return checker.errors
@@ -211,3 +213,121 @@ def error_message(errors: list[Violation]) -> str:
     """Format violations the way AWS's JSON services do ("2 validation errors detected: ...")."""
     noun = "error" if len(errors) == 1 else "errors"
     return f"{len(errors)} validation {noun} detected: " + "; ".join(map(str, errors))
+
+
+# -- compiled output check ---------------------------------------------------------------------
+# A response is checked on every call, and a GetFindings page holds thousands of values: walking
+# the shapes generically (a method lookup and a path string per value) cost more than answering.
+# So each output shape gets a compiled predicate, kept on the Shape object (it lives as long as its
+# model), that says whether the value holds to every rule _Checker(output=True) applies. Only when
+# it says no does the slow checker run, to name each violation as AWS would. The predicate is a
+# filter in front of the checker, never a second set of rules: both read the same metadata.
+Predicate = Any  # Callable[[Any], bool]
+_ATTR = "_aws_emulator_valid_output"
+
+
+def valid_output(shape: Shape) -> Predicate:
+    """The compiled predicate of `shape` for responses (see above)."""
+    found = shape.__dict__.get(_ATTR)
+    if found is None:
+        found = _compile(shape, {})
+        setattr(shape, _ATTR, found)
+    return found
+
+
+def _compile(shape: Shape, building: dict[str, list[Predicate]]) -> Predicate:
+    if shape.name in building:  # a recursive shape: refer to the one being built
+        cell = building[shape.name]
+        return lambda value: cell[0](value)
+    cell: list[Predicate] = []
+    building[shape.name] = cell
+    try:
+        predicate = _build(shape, building)
+    finally:
+        del building[shape.name]
+    cell.append(predicate)
+    return predicate
+
+
+def _bounds(shape: Shape) -> tuple[Any, Any]:
+    return shape.metadata.get("min"), shape.metadata.get("max")
+
+
+def _build(shape: Shape, building: dict[str, list[Predicate]]) -> Predicate:
+    if shape.metadata.get("document"):
+        return lambda value: True
+    kind = shape.type_name
+    low, high = _bounds(shape)
+    if kind == "structure":
+        members = {name: _compile(m, building) for name, m in shape.members.items()}
+        required = tuple(shape.required_members)
+
+        def structure(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return False
+            for name in required:
+                if value.get(name) is None:
+                    return False
+            for name, item in value.items():
+                check = members.get(name)
+                if check is None:
+                    return False
+                if item is not None and not check(item):
+                    return False
+            return True
+
+        return structure
+    if kind == "list":
+        item_check = _compile(shape.member, building)
+
+        def list_(value: Any) -> bool:
+            if not isinstance(value, list | tuple) or not _sized(value, low, high):
+                return False
+            return all(item_check(item) for item in value)
+
+        return list_
+    if kind == "map":
+        key_check, value_check = _compile(shape.key, building), _compile(shape.value, building)
+
+        def map_(value: Any) -> bool:
+            if not isinstance(value, dict) or not _sized(value, low, high):
+                return False
+            return all(key_check(k) and value_check(v) for k, v in value.items())
+
+        return map_
+    if kind == "string":
+        enum = frozenset(shape.metadata.get("enum") or ())
+        pattern = shape.metadata.get("pattern")
+        compiled = _compiled(pattern) if pattern else None
+
+        def string(value: Any) -> bool:
+            if not isinstance(value, str) or not _sized(value, low, high):
+                return False
+            if enum and value not in enum:
+                return False
+            return compiled is None or compiled.fullmatch(value) is not None
+
+        return string
+    if kind in ("integer", "long"):
+        return lambda value: (
+            isinstance(value, int) and not isinstance(value, bool) and _within(value, low, high)
+        )
+    if kind in ("double", "float"):
+        return lambda value: (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and _within(value, low, high)
+        )
+    if kind == "boolean":
+        return lambda value: isinstance(value, bool)
+    if kind == "blob":
+        return lambda value: isinstance(value, bytes | bytearray | str)
+    return lambda value: True  # timestamps in responses, and kinds the checker does not check
+
+
+def _sized(value: Any, low: Any, high: Any) -> bool:
+    return (low is None or len(value) >= low) and (high is None or len(value) <= high)
+
+
+def _within(value: Any, low: Any, high: Any) -> bool:
+    return (low is None or value >= low) and (high is None or value <= high)

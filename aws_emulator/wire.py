@@ -57,6 +57,71 @@ def _json_value(shape: Shape, value: Any, ts_format: str) -> Any:
     return value
 
 
+_JSON_ATTR = "_aws_emulator_json_writer"
+Writer = Any  # Callable[[Any], Any]
+
+
+def json_writer(shape: Shape, ts_format: str) -> Writer:
+    """_json_value of `shape` compiled once (kept on the Shape, like validation.valid_output):
+    the member names, wire names and kinds are looked up when compiling, not for every value."""
+    cache = shape.__dict__.setdefault(_JSON_ATTR, {})
+    found = cache.get(ts_format)
+    if found is None:
+        found = cache[ts_format] = _json_compile(shape, ts_format, {})
+    return found
+
+
+def _json_compile(shape: Shape, ts_format: str, building: dict[str, list[Writer]]) -> Writer:
+    if shape.name in building:  # recursive shape
+        cell = building[shape.name]
+        return lambda value: value if cell[0] is None else cell[0](value)
+    cell: list[Writer] = []
+    building[shape.name] = cell
+    try:
+        writer = _json_build(shape, ts_format, building)
+    finally:
+        del building[shape.name]
+    cell.append(writer)
+    return writer
+
+
+def _json_build(shape: Shape, ts_format: str, building: dict[str, list[Writer]]) -> Writer:
+    """A writer, or None where the value goes out as it is (scalars: most of a response)."""
+    kind = shape.type_name
+    if kind == "structure":
+        members = {
+            name: (
+                member.serialization.get("name", name),
+                _json_compile(member, ts_format, building),
+                bool(member.serialization.get("location")),
+            )
+            for name, member in shape.members.items()
+        }
+
+        def structure(value: Any) -> Any:
+            out: dict[str, Any] = {}
+            for name, item in value.items():
+                key, write, located = members[name]
+                if item is not None and not located:
+                    out[key] = item if write is None else write(item)
+            return out
+
+        return structure
+    if kind == "list":
+        write_item = _json_compile(shape.member, ts_format, building)
+        if write_item is None:
+            return list
+        return lambda value: [write_item(item) for item in value]
+    if kind == "map":
+        write_value = _json_compile(shape.value, ts_format, building)
+        if write_value is None:
+            return dict
+        return lambda value: {key: write_value(item) for key, item in value.items()}
+    if kind in ("timestamp", "blob"):
+        return lambda value: _json_value(shape, value, ts_format)
+    return None
+
+
 def _xml_value(shape: Shape, value: Any) -> str:
     kind = shape.type_name
     if kind == "structure":
@@ -98,7 +163,8 @@ def serialize_response(
         headers["Content-Type"] = _JSON_CONTENT[protocol]
         body: Any = {}
         if shape is not None:
-            body = _json_value(shape, data, "unixtimestamp")
+            writer = json_writer(shape, "unixtimestamp")
+            body = data if writer is None else writer(data)
             for name, member in shape.members.items():
                 if member.serialization.get("location") == "header" and name in data:
                     headers[member.serialization["name"]] = str(data[name])

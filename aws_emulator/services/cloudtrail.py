@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections import deque
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AwsError
 from ..paging import fingerprint, page
+from ..procedural import ProceduralEvents
 from ..registry import RequestContext, invalid_token, operation
 from ..validation import to_datetime
 from ._common import clone
@@ -45,6 +47,20 @@ class CloudTrailState:
         self.region = region
         self.events: list[dict[str, Any]] = []
         self.recent_calls: deque[datetime] = deque()
+        self.generated: ProceduralEvents | None = None
+
+    def procedural(self, n: int, *, seed: str = "watchpost", **kwargs: Any) -> ProceduralEvents:
+        """Serve `n` events computed from their index (aws_emulator.procedural) instead of the
+        stored ones: a bench's million events without a million dicts in memory."""
+        self.generated = ProceduralEvents(
+            account_id=self.account_id,
+            region=self.region,
+            n=n,
+            end=kwargs.pop("end", None) or self.world.clock(),
+            seed=seed,
+            **kwargs,
+        )
+        return self.generated
 
     def add_event(self, event: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
         """Store an event in boto3 shape; builds CloudTrailEvent JSON from `fields` if absent.
@@ -134,6 +150,8 @@ def lookup_events(context: RequestContext, params: dict[str, Any]) -> dict[str, 
         raise AwsError(
             "InvalidLookupAttributesException", "You can only specify one lookup attribute.", 400
         )
+    if state.generated is not None and not attributes:
+        return _generated_page(context, state.generated, params, start, end)
     selected = [e for e in state.events if start <= to_datetime(e["EventTime"]) <= end]
     for attribute in attributes:
         key, value = attribute["AttributeKey"], attribute["AttributeValue"]
@@ -153,3 +171,36 @@ def lookup_events(context: RequestContext, params: dict[str, Any]) -> dict[str, 
         invalid=lambda: invalid_token("cloudtrail"),
     )
     return {"Events": clone(chunk), **({"NextToken": token} if token else {})}
+
+
+class _Built(Sequence[dict[str, Any]]):
+    """The events of some indices of a procedural estate, built when a page reads them."""
+
+    def __init__(self, estate: ProceduralEvents, indices: Sequence[int]) -> None:
+        self.estate, self.indices = estate, indices
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.estate.build(i) for i in self.indices[index]]
+        return self.estate.build(self.indices[index])
+
+
+def _generated_page(
+    context: RequestContext,
+    estate: ProceduralEvents,
+    params: dict[str, Any],
+    start: datetime,
+    end: datetime,
+) -> dict[str, Any]:
+    chunk, token = page(
+        _Built(estate, estate.select(start, end)),
+        size=params.get("MaxResults", PAGE),
+        token=params.get("NextToken"),
+        print_=fingerprint(params, ("NextToken", "MaxResults")),
+        short=context.short_pages,
+        invalid=lambda: invalid_token("cloudtrail"),
+    )
+    return {"Events": chunk, **({"NextToken": token} if token else {})}

@@ -6,10 +6,12 @@ https://docs.aws.amazon.com/guardduty/latest/APIReference/API_ListFindings.html
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AwsError
 from ..paging import fingerprint, page
+from ..procedural import ProceduralFindings
 from ..registry import RequestContext, invalid_token, operation
 from ._common import as_text, clone, compare_number, hex_id, iso_ms, values_at, wildcard
 
@@ -43,6 +45,24 @@ class GuardDutyState:
         self.region = region
         self.detector_id: str | None = None
         self.findings: dict[str, dict[str, Any]] = {}
+        self.generated: ProceduralFindings | None = None
+
+    def procedural(self, n: int, *, seed: str = "watchpost", **kwargs: Any) -> ProceduralFindings:
+        """Serve `n` findings computed from their index (aws_emulator.procedural) besides the
+        stored ones: a bench's million findings without a million dicts in memory."""
+        if self.detector_id is None:
+            self.enable()
+        assert self.detector_id is not None
+        self.generated = ProceduralFindings(
+            account_id=self.account_id,
+            region=self.region,
+            detector_id=self.detector_id,
+            n=n,
+            end=kwargs.pop("end", None) or self.world.clock(),
+            seed=seed,
+            **kwargs,
+        )
+        return self.generated
 
     def enable(self, detector_id: str | None = None) -> str:
         """Create the detector (GuardDuty on in this region) and return its id."""
@@ -53,6 +73,7 @@ class GuardDutyState:
         """Delete the detector (its findings go with it, as in AWS)."""
         self.detector_id = None
         self.findings.clear()
+        self.generated = None
 
     def add_finding(
         self, finding: dict[str, Any] | None = None, **overrides: Any
@@ -153,14 +174,36 @@ def _matches(finding: dict[str, Any], field: str, condition: dict[str, Any]) -> 
     return True
 
 
+def _all(state: GuardDutyState) -> list[dict[str, Any]]:
+    generated = state.generated
+    extra = [] if generated is None else [generated.build(i) for i in range(generated.n)]
+    return [*state.findings.values(), *extra]
+
+
 def _select(state: GuardDutyState, params: dict[str, Any]) -> list[dict[str, Any]]:
     criteria = params.get("FindingCriteria", {}).get("Criterion", {})
     findings = [
-        f
-        for f in state.findings.values()
-        if all(_matches(f, field, cond) for field, cond in criteria.items())
+        f for f in _all(state) if all(_matches(f, field, cond) for field, cond in criteria.items())
     ]
     return _sorted(findings, params.get("SortCriteria"))
+
+
+def _select_ids(state: GuardDutyState, params: dict[str, Any]) -> Sequence[str]:
+    """The ids of the findings matching the criteria, in the requested order; a procedural estate
+    alone answers its ids without building its findings."""
+    criteria = params.get("FindingCriteria", {}).get("Criterion", {})
+    if state.generated is not None and not state.findings:
+        ids = state.generated.select(criteria, params.get("SortCriteria"))
+        if ids is not None:
+            return ids
+    return [f["Id"] for f in _select(state, params)]
+
+
+def _get(state: GuardDutyState, finding_id: str) -> dict[str, Any] | None:
+    found = state.findings.get(finding_id)
+    if found is not None:
+        return clone(found)
+    return None if state.generated is None else state.generated.finding(finding_id)
 
 
 def _sorted(findings: list[dict[str, Any]], sort: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -201,7 +244,7 @@ def list_findings(context: RequestContext, params: dict[str, Any]) -> dict[str, 
     """
     state = _state(context, params["DetectorId"])
     chunk, token = page(
-        [f["Id"] for f in _select(state, params)],
+        _select_ids(state, params),
         size=params.get("MaxResults", LIST_PAGE),
         token=params.get("NextToken"),
         print_=fingerprint(params, ("NextToken", "MaxResults")),
@@ -216,10 +259,10 @@ def list_findings(context: RequestContext, params: dict[str, Any]) -> dict[str, 
 def get_findings(context: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """Full findings for up to 50 ids (the model's FindingIds max); unknown ids are skipped."""
     state = _state(context, params["DetectorId"])
-    found = [state.findings[i] for i in dict.fromkeys(params["FindingIds"]) if i in state.findings]
+    found = [f for i in dict.fromkeys(params["FindingIds"]) if (f := _get(state, i)) is not None]
     if params.get("SortCriteria"):
         found = _sorted(found, params["SortCriteria"])
-    return {"Findings": clone(found)}
+    return {"Findings": found}
 
 
 @operation("guardduty", "GetFindingsStatistics")

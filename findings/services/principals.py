@@ -2,7 +2,8 @@
 
 A pass asks LookupEvents for the events since the cursor (less an overlap, for events CloudTrail
 makes visible late), never further back than the 60-day window, skipping the events of the overlap
-already counted (their ids are kept in the cursor's state). It aggregates in memory and writes once,
+already counted (their ids are kept in the cursor's state). It aggregates the events as they stream
+by (memory grows with principals and days, not events) and writes once,
 in one transaction, after the last page: a pass that fails half-way writes nothing, and the spine
 keeps the cursor where it was. Then the account's tiers are recomputed (findings.tiers): promotion
 is immediate; a principal drops only when the window holds no qualifying event any more.
@@ -105,11 +106,18 @@ def cloudtrail_sync(ctx: SyncContext) -> SyncResult:
     since = oldest if ctx.cursor is None else max(oldest, ctx.cursor - OVERLAP)
     counted = set(ctx.state.get(SEEN_KEY, {})) if ctx.cursor is not None else set()
     batch = TrailBatch()
-    returned: dict[str, datetime] = {}
+    newest: datetime | None = None
+    recent: dict[str, datetime] = {}  # the ids within OVERLAP of the newest event: the next
+    # pass's overlap. Only those are kept (events are aggregated as they stream by), so a pass
+    # over a million events holds the aggregates and a few minutes of ids, never the million.
     for event in collector.events_since(ctx.client("cloudtrail"), start=since):
         if event.event_time < oldest:
             continue  # an event older than the window changes nothing
-        returned[event.event_id] = event.event_time
+        if newest is None or event.event_time > newest:
+            newest = event.event_time  # newest first: this happens on the first event only
+            recent = {i: t for i, t in recent.items() if t >= newest - OVERLAP}
+        if event.event_time >= newest - OVERLAP:
+            recent[event.event_id] = event.event_time
         if event.event_id not in counted:
             batch.add(event, region=ctx.region)
     with transaction.atomic():
@@ -119,9 +127,9 @@ def cloudtrail_sync(ctx: SyncContext) -> SyncResult:
             account=ctx.account, region=ctx.region, batch=batch, replace=ctx.cursor is None
         )
         total = principal_tiers_recompute(account=ctx.account, now=current)
-    cursor = max([*returned.values(), *([ctx.cursor] if ctx.cursor else [])], default=None)
+    cursor = max([t for t in (newest, ctx.cursor) if t is not None], default=None)
     edge = (cursor or current) - OVERLAP
-    state = {SEEN_KEY: {i: t.isoformat() for i, t in returned.items() if t >= edge}}
+    state = {SEEN_KEY: {i: t.isoformat() for i, t in recent.items() if t >= edge}}
     return SyncResult(
         new=new, updated=updated, unchanged=total - new - updated, cursor=cursor, state=state
     )

@@ -7,14 +7,22 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.collection import SyncContext, SyncResult
 from findings.choices import AwsState
 from findings.models import Finding
 from findings.records import FindingRecord
+from findings.services.clock import finding_change_time
 from findings.services.history import finding_history_snapshot
-from findings.services.upsert import UpsertCounts, finding_upsert_many, findings_mark_gone
+from findings.services.staging import FETCHED, fetched_reset
+from findings.services.upsert import (
+    UpsertCounts,
+    finding_upsert_many,
+    findings_mark_gone,
+    gone_write,
+)
 
 __all__ = ["ARCHIVED_SWEEP_EVERY", "CURSOR_OVERLAP", "FindingFeed", "findings_sync"]
 
@@ -24,7 +32,8 @@ CURSOR_OVERLAP = timedelta(minutes=5)
 # archived state right either way (DOMAIN.md).
 ARCHIVED_SWEEP_EVERY = timedelta(hours=6)
 SWEPT_KEY = "archived_swept_at"
-UPSERT_BATCH = 50
+STORE_BATCH = 1000  # records per store (findings.services.upsert stages and writes them at once)
+GONE_BATCH = 1000
 
 
 class FindingFeed(Protocol):
@@ -59,16 +68,20 @@ def findings_sync(ctx: SyncContext, feed: FindingFeed) -> SyncResult:
     """
     started = timezone.now()
     since = None if ctx.cursor is None else ctx.cursor - CURSOR_OVERLAP
+    full = since is None
     counts = UpsertCounts()
-    fetched: set[str] = set()
+    fetched: set[str] = set()  # an incremental pass's ids (a full pass keeps them in SQL)
     newest = ctx.cursor
-    for records in _record_pages(feed, since):
-        counts += finding_upsert_many(records=records, default_account=ctx.account)
-        fetched.update(r.source_id for r in records)
+    if full:
+        fetched_reset()
+    for records in _batches(_record_pages(feed, since)):
+        counts += finding_upsert_many(records=records, default_account=ctx.account, remember=full)
+        if not full:
+            fetched.update(r.source_id for r in records)
         newest = _latest(newest, records)
     state: dict[str, Any] = dict(ctx.state)
-    if since is None:
-        _mark_gone(ctx, feed.source, sorted(set(_ours(ctx, feed.source)) - fetched))
+    if full:
+        _mark_unfetched_gone(ctx, feed.source)
         state[SWEPT_KEY] = started.isoformat()
     elif _sweep_due(state, started):
         counts += _archived_sweep(ctx, feed, skip=fetched)
@@ -91,6 +104,45 @@ def _record_pages(feed: FindingFeed, since: datetime | None) -> Iterator[list[Fi
         return
     for ids in feed.id_pages(updated_since=since):
         yield list(feed.records(ids))
+
+
+def _batches(pages: Iterable[list[FindingRecord]]) -> Iterator[list[FindingRecord]]:
+    """The pages joined into batches of about STORE_BATCH records: one store per batch (a page of
+    50 is too small a unit for the set-based store), memory bounded by the batch."""
+    batch: list[FindingRecord] = []
+    for page in pages:
+        batch.extend(page)
+        if len(batch) >= STORE_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _mark_unfetched_gone(ctx: SyncContext, source: str) -> int:
+    """After a full pass: every finding of the target not gone and not fetched becomes gone.
+
+    The fetched ids are in this connection's fetched-ids table, so the anti-join runs in SQL and
+    memory does not grow with the findings (a million ids would not fit a worker's budget).
+    """
+    table = Finding._meta.db_table
+    sql = (
+        f"SELECT f.id, f.aws_state FROM {table} f WHERE f.source = %s AND f.account_id = %s "  # noqa: S608
+        "AND f.region = %s AND f.aws_state <> %s AND NOT EXISTS "
+        f"(SELECT 1 FROM {FETCHED} t WHERE t.source_id = f.source_id) ORDER BY f.id LIMIT %s"
+    )
+    total = 0
+    while True:
+        with transaction.atomic():
+            now = finding_change_time()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    sql, [source, ctx.account.pk, ctx.region, AwsState.GONE.value, GONE_BATCH]
+                )
+                rows = cursor.fetchall()
+            total += gone_write(rows, now)
+        if len(rows) < GONE_BATCH:
+            return total
 
 
 def _latest(current: datetime | None, records: list[FindingRecord]) -> datetime | None:
@@ -137,7 +189,7 @@ def _archived_sweep(ctx: SyncContext, feed: FindingFeed, *, skip: set[str]) -> U
     for record in feed.records(sorted(refresh)):
         batch.append(record)
         returned.add(record.source_id)
-        if len(batch) == UPSERT_BATCH:
+        if len(batch) == STORE_BATCH:
             counts += finding_upsert_many(records=batch, default_account=ctx.account)
             batch = []
     counts += finding_upsert_many(records=batch, default_account=ctx.account)

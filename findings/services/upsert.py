@@ -1,25 +1,53 @@
-"""Storing what collectors found: in bulk, on the natural key, writing only what changed."""
+"""Storing what collectors found: in bulk, on the natural key, writing only what changed.
+
+Set-based (docs/architecture.md, "Storing findings"): a chunk of records becomes plain rows (band,
+category, clipped text, content hash, payload as JSON text; no model instance per row), loaded
+into a temporary staging table (COPY on PostgreSQL, executemany on SQLite). Then, the same SQL on
+both databases: the stored values of the rows about to change are read (those rows only), one
+INSERT ... SELECT ... ON CONFLICT (source, source_id) DO UPDATE ... WHERE the hash differs (or the
+finding was gone) RETURNING id writes the new and the changed rows, and their history, reopenings,
+vulnerabilities and announcements follow in bulk. A chunk costs a fixed number of queries,
+whatever its size.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from accounts.models import AwsAccount
-from findings.categories import categorise
+from findings.categories import categorise, macie_is_public, macie_sensitive_categories
 from findings.choices import REOPENABLE_STATUSES, AwsState, FindingEventKind, FindingStatus
 from findings.models import Finding, FindingEvent
 from findings.records import FindingRecord
 from findings.services.clock import finding_change_time
+from findings.services.staging import (
+    FETCHED,
+    STAGE,
+    insert_defaults,
+    rows_load,
+    stage_reset,
+)
 from findings.services.vulnerability import finding_vulnerability_write
 from findings.severity import severity_of, severity_rank
 from findings.signals import FindingChange, finding_change_of_aws, finding_changes_announce
 
-__all__ = ["UpsertCounts", "finding_upsert_many", "findings_mark_gone"]
+__all__ = [
+    "AWS_FIELDS",
+    "UpsertCounts",
+    "finding_rows",
+    "finding_upsert_many",
+    "findings_mark_gone",
+]
 
 # Fields a collect writes (the band and categories derived from AWS's data); never status,
 # assignee or ticket_ref (ours, not AWS's).
@@ -62,13 +90,24 @@ AWS_FIELDS: tuple[str, ...] = (
 _DERIVED = frozenset(
     {"severity", "severity_rank", "category", "category_tags", "raw", "content_hash"}
 )
+_COPIED = tuple(name for name in AWS_FIELDS if name not in _DERIVED)  # as the record has them
 # Not worth a line in a finding's history (the payload changes with every field).
 _UNLOGGED = frozenset({"raw", "content_hash", "severity_rank"})
-_CHUNK = 200  # rows per query: well inside SQLite's and PostgreSQL's parameter limits
+_LOGGED = tuple(name for name in AWS_FIELDS if name not in _UNLOGGED)
+CHUNK = 1000  # records per staging load and upsert statement
 _STATE_EVENTS = {
     (AwsState.ACTIVE, AwsState.ARCHIVED): FindingEventKind.ARCHIVED,
     (AwsState.ARCHIVED, AwsState.ACTIVE): FindingEventKind.UNARCHIVED,
 }
+# The staged columns: the natural key, the owner, what AWS says.
+_STAGED: tuple[Field, ...] = tuple(
+    Finding._meta.get_field(name) for name in ("source", "source_id", "account", *AWS_FIELDS)
+)
+_JSON = frozenset(f.name for f in _STAGED if f.get_internal_type() == "JSONField")
+_LIMITS = {f.name: f.max_length for f in _STAGED if f.max_length}
+_EVENT_FIELDS: tuple[Field, ...] = tuple(
+    FindingEvent._meta.get_field(name) for name in ("finding", "kind", "at", "changes")
+)
 
 
 @dataclass
@@ -87,7 +126,7 @@ class UpsertCounts:
 
 
 def finding_upsert_many(
-    *, records: Iterable[FindingRecord], default_account: AwsAccount
+    *, records: Iterable[FindingRecord], default_account: AwsAccount, remember: bool = False
 ) -> UpsertCounts:
     """Insert new findings, update changed ones, leave the rest untouched; history for each change.
 
@@ -95,74 +134,32 @@ def finding_upsert_many(
     then nothing is written (so `updated_at` stays). A finding belongs to the member account AWS
     names (`AccountId`) when Watchpost knows it, else to `default_account` (the one collected).
     Reopens a resolved or false-positive finding whose count grew while AWS says it is active.
-    Never touches status otherwise, nor assignee or ticket_ref; never deletes.
+    Never touches status otherwise, nor assignee or ticket_ref; never deletes. A gone finding AWS
+    returns is back. With `remember`, the ids also go to this connection's fetched-ids table
+    (findings.services.sync's full pass reads it to find what AWS did not return).
     """
     unique = list({(r.source, r.source_id): r for r in records}.values())
     counts = UpsertCounts()
-    for start in range(0, len(unique), _CHUNK):
-        counts += _upsert_chunk(unique[start : start + _CHUNK], default_account)
+    owners = _owners(unique, default_account)
+    for start in range(0, len(unique), CHUNK):
+        chunk = unique[start : start + CHUNK]
+        counts += _upsert_chunk(chunk, owners, default_account.pk, remember)
     return counts
 
 
-def _upsert_chunk(records: list[FindingRecord], default_account: AwsAccount) -> UpsertCounts:
+def _upsert_chunk(
+    records: list[FindingRecord], owners: dict[str, int], default_pk: int, remember: bool
+) -> UpsertCounts:
     for attempt in range(2):
         try:
             with transaction.atomic():
-                return _write(records, default_account)
+                return _write(records, owners, default_pk, remember)
         except IntegrityError:
-            # Another run inserted one of these keys between our read and our insert (a delegated
-            # administrator and its member can list the same finding): read again, then update.
+            # A writer that does not take the change clock inserted one of these keys meanwhile:
+            # the second try sees it and updates instead.
             if attempt:
                 raise
     raise AssertionError("unreachable")
-
-
-def _write(records: list[FindingRecord], default_account: AwsAccount) -> UpsertCounts:
-    now = finding_change_time()
-    existing = _existing(records)
-    owners = _owners(records, default_account)
-    created: list[Finding] = []
-    changed: list[tuple[Finding, dict[str, list[Any]], int]] = []
-    counts = UpsertCounts()
-    for record in records:
-        values = _values(record)
-        finding = existing.get((record.source, record.source_id))
-        if finding is None:
-            created.append(
-                Finding(
-                    source=record.source,
-                    source_id=record.source_id,
-                    account_id=owners.get(record.account_id, default_account.pk),
-                    created_at=now,
-                    updated_at=now,
-                    **values,
-                )
-            )
-        elif finding.content_hash == values["content_hash"] and finding.aws_state != AwsState.GONE:
-            counts.unchanged += 1  # a gone finding AWS returns again, even unchanged, is back
-        else:
-            changed.append((finding, *_apply(finding, values, now)))
-    _insert(created, now)
-    _update(changed, now)
-    by_key = {(r.source, r.source_id): r for r in records}
-    finding_vulnerability_write(
-        pairs=[(f.pk, by_key[(f.source, f.source_id)]) for f in created]
-        + [(f.pk, by_key[(f.source, f.source_id)]) for f, _c, _n in changed]
-    )
-    counts.new, counts.updated = len(created), len(changed)
-    return counts
-
-
-def _existing(records: list[FindingRecord]) -> dict[tuple[str, str], Finding]:
-    by_source: dict[str, list[str]] = {}
-    for record in records:
-        by_source.setdefault(record.source, []).append(record.source_id)
-    found: dict[tuple[str, str], Finding] = {}
-    for source, ids in by_source.items():
-        # The payload is not read back: it is compared through the hash and written whole.
-        for finding in Finding.objects.filter(source=source, source_id__in=ids).defer("raw"):
-            found[(finding.source, finding.source_id)] = finding
-    return found
 
 
 def _owners(records: list[FindingRecord], default_account: AwsAccount) -> dict[str, int]:
@@ -173,80 +170,185 @@ def _owners(records: list[FindingRecord], default_account: AwsAccount) -> dict[s
     return owners
 
 
-def _values(record: FindingRecord) -> dict[str, Any]:
-    """The model's values for a record: band derived here, text clipped to the columns."""
-    severity = severity_of(
-        source=record.source, score=record.severity_score, label=record.native_severity
+def _write(
+    records: list[FindingRecord], owners: dict[str, int], default_pk: int, remember: bool
+) -> UpsertCounts:
+    now = finding_change_time()  # first: it orders writers (see findings.services.clock)
+    stage_reset(_STAGED)
+    rows_load(STAGE, _STAGED, finding_rows(records, owners, default_pk))
+    before = _changing()
+    written = _upsert(now)
+    if remember:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {FETCHED} (source_id) SELECT source_id FROM {STAGE} WHERE true "  # noqa: S608
+                "ON CONFLICT (source_id) DO NOTHING"
+            )
+    by_id = {r.source_id: r for r in records}
+    created = {pk: sid for pk, sid in written.items() if pk not in before}
+    changed = {pk: (before[pk], by_id[sid]) for pk, sid in written.items() if pk in before}
+    _history(created, changed, now)
+    reopened = _reopen(changed, now)
+    finding_vulnerability_write(pairs=[(pk, by_id[sid]) for pk, sid in written.items()])
+    kinds = {pk: FindingChange.CREATED.value for pk in created}
+    kinds |= {pk: finding_change_of_aws(_changes(old, new)) for pk, (old, new) in changed.items()}
+    finding_changes_announce(kinds | dict.fromkeys(reopened, FindingChange.REOPENED.value))
+    return UpsertCounts(
+        new=len(created), updated=len(changed), unchanged=len(records) - len(written)
     )
-    values: dict[str, Any] = {
-        name: getattr(record, name) for name in AWS_FIELDS if name not in _DERIVED
+
+
+def finding_rows(
+    records: Iterable[FindingRecord], owners: Mapping[str, int], default_pk: int
+) -> Iterable[tuple[Any, ...]]:
+    """Each record as a staged row (the columns of _STAGED, in order): the band and categories
+    derived, text clipped to its column (the payload keeps the whole string), JSON as text."""
+    for record in records:
+        content_hash, payload = record.hash_and_payload()
+        values = _derived(record)
+        values["raw"], values["content_hash"] = payload, content_hash
+        row: list[Any] = [
+            record.source,
+            record.source_id,
+            owners.get(record.account_id, default_pk),
+        ]
+        for name in AWS_FIELDS:
+            value = values[name] if name in values else getattr(record, name)
+            if name in _JSON and name != "raw":
+                value = json.dumps(value, ensure_ascii=False)
+            elif isinstance(value, str) and name in _LIMITS and len(value) > _LIMITS[name]:
+                value = value[: _LIMITS[name]]
+            row.append(value)
+        yield tuple(row)
+
+
+def _derived(record: FindingRecord) -> dict[str, Any]:
+    severity, rank = _band(record.source, record.severity_score, record.native_severity)
+    primary, secondary = _category(record)
+    return {
+        "severity": severity,
+        "severity_rank": rank,
+        "category": primary,
+        "category_tags": list(secondary),
     }
-    categorisation = categorise(source=record.source, finding_type=record.type, raw=record.raw)
-    values.update(
-        category=categorisation.primary,
-        category_tags=list(categorisation.secondary),
-        severity=severity.value,
-        severity_rank=severity_rank(severity),
-        raw=record.raw,
-        content_hash=record.content_hash(),
+
+
+@functools.lru_cache(maxsize=4096)
+def _band(source: str, score: float | None, label: str) -> tuple[str, int]:
+    severity = severity_of(source=source, score=score, label=label)
+    return severity.value, severity_rank(severity)
+
+
+_CATEGORIES: dict[tuple[Any, ...], tuple[str | None, tuple[str, ...]]] = {}
+
+
+def _category(record: FindingRecord) -> tuple[str | None, tuple[str, ...]]:
+    """findings.categories' answer, cached on every input it reads: the source and type, and for
+    Macie whether the data is public and whether credentials were found in it."""
+    key: tuple[Any, ...] = (record.source, record.type)
+    if record.source == "macie":
+        credentials = "CREDENTIALS" in macie_sensitive_categories(record.raw)
+        key = (*key, macie_is_public(record.raw), credentials)
+    found = _CATEGORIES.get(key)
+    if found is None:
+        result = categorise(source=record.source, finding_type=record.type, raw=record.raw)
+        found = (result.primary, tuple(result.secondary))
+        if len(_CATEGORIES) < 10_000:  # types are few; a hostile flood of types is not cached
+            _CATEGORIES[key] = found
+    return found
+
+
+_STAGE_JOIN = (
+    f"SELECT f.id FROM {Finding._meta.db_table} f JOIN {STAGE} s "  # noqa: S608
+    "ON f.source = s.source AND f.source_id = s.source_id "
+    "WHERE f.content_hash <> s.content_hash OR f.aws_state = %s"
+)
+
+
+def _changing() -> dict[int, dict[str, Any]]:
+    """id -> stored values (the logged fields, count, status) of the staged findings that will
+    change: only those are read, however many are staged."""
+    fields = ("pk", "source_id", "status", *_LOGGED)
+    changing = RawSQL(_STAGE_JOIN, [AwsState.GONE.value])  # noqa: S611 (no input in it)
+    rows = Finding.objects.filter(pk__in=changing).values(*fields)
+    return {row["pk"]: row for row in rows}
+
+
+@functools.cache
+def _upsert_sql() -> tuple[str, list[str]]:
+    """The INSERT ... ON CONFLICT statement and the names of its default columns."""
+    quote = connection.ops.quote_name
+    table = quote(Finding._meta.db_table)
+    staged = [f.column for f in _STAGED]
+    defaults = list(insert_defaults(Finding, staged, timezone.now()))
+    columns = ", ".join(quote(c) for c in [*staged, *defaults])
+    select = ", ".join([*(f"s.{quote(c)}" for c in staged), *(["%s"] * len(defaults))])
+    updates = ", ".join(
+        f"{quote(c)} = excluded.{quote(c)}"
+        for c in [*(f.column for f in _STAGED[3:]), "updated_at"]
     )
-    for name, value in values.items():
-        limit = Finding._meta.get_field(name).max_length
-        if limit and isinstance(value, str) and len(value) > limit:
-            values[name] = value[:limit]  # the payload keeps the whole string
-    return values
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT {select} FROM {STAGE} s WHERE true "  # noqa: S608
+        f"ON CONFLICT (source, source_id) DO UPDATE SET {updates} "
+        f"WHERE {table}.content_hash <> excluded.content_hash OR {table}.aws_state = %s "
+        "RETURNING id, source_id"
+    )
+    return sql, defaults
 
 
-def _apply(
-    finding: Finding, values: dict[str, Any], now: datetime
-) -> tuple[dict[str, list[Any]], int]:
-    """Set the new values on `finding`; returns what changed and the count before."""
-    old_count = finding.service_count
+def _upsert(now: datetime) -> dict[int, str]:
+    """Insert the new, update the changed (and the returned gone); id -> source_id of both."""
+    sql, names = _upsert_sql()
+    defaults = insert_defaults(Finding, [f.column for f in _STAGED], now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*(defaults[n] for n in names), AwsState.GONE.value])
+        return dict(cursor.fetchall())
+
+
+def _changes(old: Mapping[str, Any], record: FindingRecord) -> dict[str, list[Any]]:
+    """[before, after] of each logged field that changed."""
+    values = _derived(record)
     changes: dict[str, list[Any]] = {}
-    for name, value in values.items():
-        if name in _UNLOGGED:
-            setattr(finding, name, value)
-            continue
-        before = getattr(finding, name)
-        if before != value:
-            changes[name] = [_jsonable(before), _jsonable(value)]
-            setattr(finding, name, value)
-    finding.updated_at = now
-    return changes, old_count
+    for name in _LOGGED:
+        value = values[name] if name in values else getattr(record, name)
+        if isinstance(value, str) and name in _LIMITS:
+            value = value[: _LIMITS[name]]
+        if old[name] != value:
+            changes[name] = [_jsonable(old[name]), _jsonable(value)]
+    return changes
 
 
 def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _insert(created: list[Finding], now: datetime) -> None:
-    if not created:
-        return
-    Finding.objects.bulk_create(created)
-    FindingEvent.objects.bulk_create(
-        FindingEvent(finding_id=f.pk, kind=FindingEventKind.CREATED, at=now) for f in created
-    )
-    finding_changes_announce({f.pk: FindingChange.CREATED for f in created})
+def _history(
+    created: Mapping[int, str],
+    changed: Mapping[int, tuple[Mapping[str, Any], FindingRecord]],
+    now: datetime,
+) -> None:
+    """One event per new finding (`created`) and per changed one (what changed, before, after)."""
+    rows: list[tuple[Any, ...]] = [
+        (pk, FindingEventKind.CREATED.value, now, "{}") for pk in created
+    ]
+    for pk, (old, record) in changed.items():
+        changes = _changes(old, record)
+        rows.append((pk, _kind(changes), now, json.dumps(changes, ensure_ascii=False)))
+    if rows:
+        _events_load(rows)
 
 
-def _update(changed: list[tuple[Finding, dict[str, list[Any]], int]], now: datetime) -> None:
-    if not changed:
-        return
-    Finding.objects.bulk_update([f for f, _c, _n in changed], [*AWS_FIELDS, "updated_at"])
-    events: list[FindingEvent] = []
-    reopen: list[tuple[Finding, int]] = []
-    for finding, changes, old_count in changed:
-        events.append(
-            FindingEvent(finding_id=finding.pk, kind=_kind(changes), at=now, changes=changes)
-        )
-        grew = finding.service_count > old_count
-        if grew and finding.aws_state == AwsState.ACTIVE and finding.status in REOPENABLE_STATUSES:
-            reopen.append((finding, old_count))
-    reopened = _reopen(reopen, now)
-    events.extend(reopened)
-    FindingEvent.objects.bulk_create(events)
-    kinds = {f.pk: finding_change_of_aws(changes) for f, changes, _n in changed}
-    finding_changes_announce(kinds | {e.finding_id: FindingChange.REOPENED for e in reopened})
+def _events_load(rows: Sequence[tuple[Any, ...]]) -> None:
+    """Append history rows (finding id, kind, at, changes as JSON text) in one load."""
+    given = [f.column for f in _EVENT_FIELDS]
+    extra = insert_defaults(FindingEvent, given, rows[0][2])
+    fields = [*_EVENT_FIELDS, *(FindingEvent._meta.get_field(_name(c)) for c in extra)]
+    tail = tuple(extra.values())
+    rows_load(FindingEvent._meta.db_table, fields, (row + tail for row in rows))
+
+
+def _name(column: str) -> str:
+    return next(f.name for f in FindingEvent._meta.concrete_fields if f.column == column)
 
 
 def _kind(changes: dict[str, list[Any]]) -> str:
@@ -258,30 +360,39 @@ def _kind(changes: dict[str, list[Any]]) -> str:
     return _STATE_EVENTS.get((state[0], state[1]), FindingEventKind.AWS_UPDATED)
 
 
-def _reopen(findings: list[tuple[Finding, int]], now: datetime) -> list[FindingEvent]:
-    """Reopen only those still resolved or false positive in the database (a person may have
-    changed the status since we read it: theirs wins)."""
-    if not findings:
+def _reopen(
+    changed: Mapping[int, tuple[Mapping[str, Any], FindingRecord]], now: datetime
+) -> list[int]:
+    """Reopen the changed findings whose count grew while AWS says active, if still resolved or
+    false positive in the database (a person may have changed the status since: theirs wins)."""
+    grew = {
+        pk: (old, record)
+        for pk, (old, record) in changed.items()
+        if record.service_count > old["service_count"]
+        and record.aws_state == AwsState.ACTIVE
+        and old["status"] in REOPENABLE_STATUSES
+    }
+    if not grew:
         return []
-    by_pk = {f.pk: (f, n) for f, n in findings}
-    still = set(
-        Finding.objects.filter(pk__in=by_pk, status__in=REOPENABLE_STATUSES).values_list(
+    still = sorted(
+        Finding.objects.filter(pk__in=grew, status__in=REOPENABLE_STATUSES).values_list(
             "pk", flat=True
         )
     )
     Finding.objects.filter(pk__in=still).update(status=FindingStatus.OPEN, updated_at=now)
-    return [
+    FindingEvent.objects.bulk_create(
         FindingEvent(
             finding_id=pk,
             kind=FindingEventKind.REOPENED,
             at=now,
             changes={
-                "status": [by_pk[pk][0].status, FindingStatus.OPEN.value],
-                "service_count": [by_pk[pk][1], by_pk[pk][0].service_count],
+                "status": [grew[pk][0]["status"], FindingStatus.OPEN.value],
+                "service_count": [grew[pk][0]["service_count"], grew[pk][1].service_count],
             },
         )
-        for pk in sorted(still)
-    ]
+        for pk in still
+    )
+    return still
 
 
 def findings_mark_gone(
@@ -293,7 +404,7 @@ def findings_mark_gone(
     """
     ids = list(dict.fromkeys(source_ids))
     total = 0
-    for start in range(0, len(ids), _CHUNK):
+    for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
             now = finding_change_time()
             rows = list(
@@ -301,27 +412,32 @@ def findings_mark_gone(
                     source=source,
                     account=account,
                     region=region,
-                    source_id__in=ids[start : start + _CHUNK],
+                    source_id__in=ids[start : start + CHUNK],
                 )
                 .exclude(aws_state=AwsState.GONE)
                 .values_list("pk", "aws_state")
             )
-            if not rows:
-                continue
-            Finding.objects.filter(pk__in=[pk for pk, _s in rows]).update(
-                aws_state=AwsState.GONE, updated_at=now
-            )
-            FindingEvent.objects.bulk_create(
-                FindingEvent(
-                    finding_id=pk,
-                    kind=FindingEventKind.GONE,
-                    at=now,
-                    changes={"aws_state": [state, AwsState.GONE.value]},
-                )
-                for pk, state in rows
-            )
-            finding_changes_announce(
-                {pk: finding_change_of_aws({"aws_state": [state, "gone"]}) for pk, state in rows}
-            )
-            total += len(rows)
+            total += gone_write(rows, now)
     return total
+
+
+def gone_write(rows: Sequence[tuple[int, str]], now: datetime) -> int:
+    """Set (id, state before) findings gone at `now`, with their history and announcements.
+
+    Inside the caller's transaction, after it took `now` from the change clock.
+    """
+    if not rows:
+        return 0
+    Finding.objects.filter(pk__in=[pk for pk, _s in rows]).update(
+        aws_state=AwsState.GONE, updated_at=now
+    )
+    _events_load(
+        [
+            (pk, FindingEventKind.GONE.value, now, json.dumps({"aws_state": [state, "gone"]}))
+            for pk, state in rows
+        ]
+    )
+    finding_changes_announce(
+        {pk: finding_change_of_aws({"aws_state": [state, "gone"]}) for pk, state in rows}
+    )
+    return len(rows)
