@@ -25,6 +25,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-lint-only-not-a-secret} $(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -5,13 +5,20 @@ from django.db.models.signals import post_migrate
 
 
 class AccountsConfig(AppConfig):
-    """Connects the role groups' sync to every `migrate`."""
+    """Declares its navigation and role grants; connects the role groups' sync to `migrate`."""
 
     name = "accounts"
     verbose_name = "Accounts and access"
 
     def ready(self) -> None:
         import accounts.api.schema  # noqa: F401 - registers the OpenAPI auth extensions
-        from accounts.roles import roles_sync
+        from accounts.roles import ACCOUNTS_GRANTS, roles_sync
+        from core.navigation import NavEntry, nav_register
+        from core.roles import role_permissions_register
 
+        role_permissions_register(app_label=self.label, grants=ACCOUNTS_GRANTS)
+        nav_register(
+            NavEntry("Accounts", "accounts:account_list", order=100),
+            NavEntry("Collection health", "collection_health", order=110),
+        )
         post_migrate.connect(roles_sync, dispatch_uid="accounts.roles_sync")

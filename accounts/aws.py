@@ -32,6 +32,9 @@ from django.conf import settings
 
 from accounts.ratelimit import limit_client
 
+# Global services (Organizations, Cost Explorer, Budgets) are answered in us-east-1.
+GLOBAL_REGION = "us-east-1"
+
 # AssumeRole: a role's maximum session is 1 hour unless its owner raised it, and role chaining caps
 # it at 1 hour (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use.html#id_roles_use_view-role-max-session).
 SESSION_SECONDS = 3600
@@ -277,6 +280,12 @@ class AwsGateway:
             service=service,
             region=region,
         )
+
+    @property
+    def hub_region(self) -> str:
+        """The hub's own region (AWS_DEFAULT_REGION...), which also says its partition's STS
+        endpoint (GovCloud and China have their own); us-east-1 when none is configured."""
+        return self._hub.region_name or GLOBAL_REGION
 
     def hub_client(self, service: str, region: str) -> AwsClient:
         """A client as the hub identity itself (STS GetCallerIdentity, onboarding checks)."""

@@ -17,7 +17,7 @@ class Source(models.TextChoices):
 
 
 class Role(models.TextChoices):
-    """A person's role; each is a Django group with the permissions listed in accounts.roles."""
+    """A person's role; each is a Django group holding what the apps grant it (core.roles)."""
 
     ADMIN = "Admin", "Admin"
     ANALYST = "Analyst", "Analyst"
@@ -26,7 +26,7 @@ class Role(models.TextChoices):
 
 
 class CheckOutcome(models.TextChoices):
-    """The outcome of a collection or a connection check, as CONTRACT.md names them."""
+    """The outcome of a collection or a connection check, as docs/api.md names them."""
 
     OK = "ok", "OK"
     PARTIAL = "partial", "Partial"

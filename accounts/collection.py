@@ -21,6 +21,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.aws import (
+    GLOBAL_REGION,
     AccessDenied,
     AwsClient,
     AwsError,
@@ -30,11 +31,12 @@ from accounts.aws import (
 )
 from accounts.choices import CheckOutcome, Source
 from accounts.models import AwsAccount, CollectionRun, SyncCursor
+from accounts.onboarding import hub_principal_learn
+from accounts.payer import payer_for_collection
 
 logger = logging.getLogger(__name__)
 
-# Cost Explorer and Budgets are global services whose endpoint is us-east-1.
-GLOBAL_REGION = "us-east-1"
+__all__ = ["GLOBAL_REGION"]  # re-exported: where the sources have always imported it from
 
 
 @dataclass
@@ -139,9 +141,12 @@ def target_lock(target: Target) -> _Lock:
 
 
 def collection_run_target(
-    *, target: Target, gateway: AwsGateway, full: bool = False
+    *, target: Target, gateway: AwsGateway, full: bool = False, payer_note: str = ""
 ) -> CollectionRun:
-    """Collect one target and record the run; never raises for an AWS or collector failure."""
+    """Collect one target and record the run; never raises for an AWS or collector failure.
+
+    `payer_note` is what a payer-only source of another account records as its reason to skip
+    (see accounts.payer.payer_for_collection)."""
     run = CollectionRun.objects.create(
         account=target.account, region=target.region, source=target.source, full=full
     )
@@ -149,19 +154,20 @@ def collection_run_target(
     if not lock.acquire():
         return _finish(run, outcome=CheckOutcome.SKIPPED, error="another run of it is in progress")
     try:
-        return _run_locked(run, target, gateway, full)
+        return _run_locked(run, target, gateway, full, payer_note)
     finally:
         lock.release()
 
 
 def _run_locked(
-    run: CollectionRun, target: Target, gateway: AwsGateway, full: bool
+    run: CollectionRun, target: Target, gateway: AwsGateway, full: bool, payer_note: str
 ) -> CollectionRun:
     spec = source_spec(target.source)
     if spec is None:
         return _finish(run, outcome=CheckOutcome.SKIPPED, error="not collected yet")
     if spec.payer_only and not target.account.is_payer:
-        return _finish(run, outcome=CheckOutcome.SKIPPED, error="read from the payer account only")
+        note = payer_note or "read from the payer account only"
+        return _finish(run, outcome=CheckOutcome.SKIPPED, error=note)
     cursor = SyncCursor.objects.filter(
         account=target.account, region=target.region, source=target.source
     ).first()
@@ -260,17 +266,37 @@ def collect(
     gateway: AwsGateway | None = None,
 ) -> Iterator[CollectionRun]:
     """Collect every target in this process, yielding each run as it ends; marks each account's
-    last check with its summary outcome."""
+    last check with its summary outcome. A payer-only source (costs) with no payer flagged first
+    finds the payer as discovery does (accounts.payer)."""
     gateway = gateway or AwsGateway(session_name="watchpost-collect")
     by_account: set[int] = set()
     accounts = list(accounts)
-    for target in collection_targets(accounts=accounts, sources=sources):
-        run = collection_run_target(target=target, gateway=gateway, full=full)
+    targets = collection_targets(accounts=accounts, sources=sources)
+    if targets:
+        hub_principal_learn(gateway=gateway, learned_by="collect")
+    payer_note = payer_resolve(targets=targets, gateway=gateway, accounts=accounts)
+    for target in targets:
+        run = collection_run_target(
+            target=target, gateway=gateway, full=full, payer_note=payer_note
+        )
         by_account.add(target.account.pk)
         yield run
     for account in accounts:
         if account.pk in by_account:
             account_refresh_last_check(account=account)
+
+
+def payer_resolve(
+    *, targets: Iterable[Target], gateway: AwsGateway, accounts: Iterable[AwsAccount] = ()
+) -> str:
+    """When `targets` include a payer-only source, make sure the payer is known (found and marked
+    if need be) and return what the other accounts' lines say; `accounts` are updated in place."""
+    if not any((s := source_spec(t.source)) and s.payer_only for t in targets):
+        return ""
+    payer, note = payer_for_collection(gateway=gateway)
+    for account in accounts:
+        account.is_payer = payer is not None and account.pk == payer.pk
+    return note
 
 
 def account_refresh_last_check(*, account: AwsAccount) -> str:

@@ -304,3 +304,25 @@ class ConnectionCheck(models.Model):
 
     def __str__(self) -> str:
         return f"check of {self.account_id} at {self.checked_at:%Y-%m-%d %H:%M}: {self.outcome}"
+
+
+class HubPrincipal(models.Model):
+    """Who Watchpost's own AWS credentials are (STS GetCallerIdentity's ARN): the principal every
+    member role's trust policy names. One row, learned by discovery, collection and connection
+    checks, refreshed by an admin; a failed attempt never forgets what was learned.
+
+    accounts.onboarding turns the ARN into a trust policy principal (an assumed-role session
+    becomes its role; see docs/operations.md).
+    """
+
+    caller_arn = models.CharField("caller ARN", max_length=2048)
+    learned_at = models.DateTimeField(default=timezone.now)
+    learned_by = models.CharField(
+        max_length=20, help_text="What asked STS: check, collect, discovery, admin, command."
+    )
+
+    class Meta:
+        verbose_name = "hub principal"
+
+    def __str__(self) -> str:
+        return self.caller_arn

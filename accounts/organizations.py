@@ -20,7 +20,8 @@ from accounts.choices import CheckOutcome, Source
 from accounts.collection import GLOBAL_REGION
 from accounts.models import AwsAccount, ConnectionCheck
 from accounts.onboarding import hub_principal_learn
-from accounts.services import account_save, audit_record
+from accounts.payer import payer_lookup
+from accounts.services import account_save, account_set_payer, audit_record
 from accounts.validators import ROLE_ARN_RE
 
 # Organizations: ListAccounts returns at most 20 a page, and may return fewer while more follow
@@ -53,6 +54,7 @@ def organization_discover(
     """Add the organisation's new active accounts (disabled until checked), retire the closed ones,
     and flag the payer. Raises our AWS exceptions if the management role cannot list accounts."""
     gateway = gateway or AwsGateway(session_name="watchpost-discover")
+    hub_principal_learn(gateway=gateway, learned_by="discovery")
     client = gateway.for_account(management, "organizations", GLOBAL_REGION)
     entries = [
         entry for page in client.pages("list_accounts") for entry in page.get("Accounts", [])
@@ -91,7 +93,7 @@ def organization_discover(
     return result
 
 
-# The one cheap read per source that shows the role may read it (DOMAIN.md lists the permissions).
+# The one cheap read per source that shows the role may read it (docs/domain.md, Permissions, lists them).
 CHECK_CALLS: dict[str, tuple[str, str]] = {
     Source.GUARDDUTY: ("guardduty", "list_detectors"),
     Source.MACIE: ("macie2", "get_macie_session"),
@@ -156,7 +158,7 @@ def account_check(
     gateway = gateway or AwsGateway(session_name="watchpost-check")
     check = ConnectionCheck(account=account, checked_by=actor if actor and actor.pk else None)
     first_region = account.regions[0]
-    hub_principal_learn(gateway, first_region)
+    hub_principal_learn(gateway=gateway, learned_by="check")
     try:
         identity = gateway.for_account(account, "sts", first_region).call("get_caller_identity")
         check.caller_arn = identity["Arn"]
@@ -216,19 +218,11 @@ def _check_save(
 
 def organization_find_management(*, gateway: AwsGateway | None = None) -> AwsAccount | None:
     """The management (payer) account among ours: the flagged one, or the one DescribeOrganization
-    names when asked from any enabled account (any member may call it)."""
+    names when asked from any enabled account (any member may call it), then marked payer."""
     flagged = AwsAccount.objects.filter(is_payer=True, retired_at__isnull=True).first()
     if flagged is not None:
         return flagged
-    gateway = gateway or AwsGateway(session_name="watchpost-discover")
-    for account in AwsAccount.objects.filter(enabled=True, retired_at__isnull=True):
-        try:
-            org = gateway.for_account(account, "organizations", GLOBAL_REGION).call(
-                "describe_organization"
-            )
-        except AwsError:
-            continue
-        master = org["Organization"]["MasterAccountId"]
-        AwsAccount.objects.filter(account_id=master).update(is_payer=True)
-        return AwsAccount.objects.filter(account_id=master).first()
-    return None
+    lookup = payer_lookup(gateway=gateway or AwsGateway(session_name="watchpost-discover"))
+    if lookup.account is not None:
+        account_set_payer(actor=None, account=lookup.account, is_payer=True)
+    return lookup.account

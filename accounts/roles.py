@@ -1,9 +1,9 @@
-"""Roles are Django groups; this table says which permissions each holds.
+"""Roles are Django groups; each app says which of its permissions each role holds (core.roles).
 
 Admin: accounts, people, tokens, settings. Analyst: findings and their workflow. Manager: costs, budgets
 and anomaly feedback; reads findings. Viewer: reads. Every role reads what its accounts hold; which
-accounts a person sees is set apart, in their AccessProfile. Later apps add their permissions here; the
-groups are brought in line after every `migrate`.
+accounts a person sees is set apart, in their AccessProfile. The groups are brought in line with the
+apps' grants after every `migrate`.
 """
 
 from __future__ import annotations
@@ -13,27 +13,19 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 
 from accounts.choices import Role
+from core.roles import role_permissions
 
-# "app_label.codename" of every permission a role holds. A codename that does not exist (yet) is skipped.
-ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.ADMIN: [
-        "accounts.manage_accounts",
-        "accounts.manage_people",
-        "accounts.manage_all_tokens",
-        "accounts.view_audit_log",
-        "findings.change_workflow",
-        "costs.send_anomaly_feedback",
-        "webhooks.manage_webhooks",
-    ],
-    Role.ANALYST: ["findings.change_workflow"],
-    Role.MANAGER: ["costs.send_anomaly_feedback"],
-    Role.VIEWER: [],
+# Which role holds which permission of accounts itself; every other app declares its own grants
+# (core.roles.role_permissions_register in its ready()). A codename that does not exist is skipped.
+ACCOUNTS_GRANTS: dict[str, list[str]] = {
+    Role.ADMIN: ["manage_accounts", "manage_people", "manage_all_tokens", "view_audit_log"],
 }
 
 
 def roles_sync(**_: Any) -> None:
-    """Create the role groups and give each exactly the permissions of ROLE_PERMISSIONS."""
-    for role, names in ROLE_PERMISSIONS.items():
+    """Create the role groups and give each exactly the permissions the apps granted it."""
+    for role in Role.values:
+        names = role_permissions(role)
         group, _created = Group.objects.get_or_create(name=role)
         perms = []
         for name in names:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 # Minutes between scheduled collections of each source. GuardDuty publishes updates to existing
 # findings every 6 hours by default and new findings within about 5 minutes; Cost Explorer data
-# refreshes up to 3 times a day and costs USD 0.01 a request (DOMAIN.md).
+# refreshes up to 3 times a day and costs USD 0.01 a request (docs/domain.md, Costs).
 SOURCE_INTERVAL_MINUTES: dict[str, int] = {
     "guardduty": 15,
     "macie": 30,

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -126,6 +127,43 @@ def account_upsert(
     if regions is not None:
         account.regions = regions
     return account_save(actor=actor, account=account), created
+
+
+class PayerConflict(ValidationError):
+    """Another account is the payer and the person cannot see it, so cannot unmark it."""
+
+
+@transaction.atomic
+def account_set_payer(
+    *, actor: AbstractBaseUser | None, account: AwsAccount, is_payer: bool
+) -> AwsAccount:
+    """Mark `account` as the organisation's payer (the management account, the one Cost Explorer is
+    read from), unmarking any other, or unmark it; every change audited.
+
+    Watchpost reads one organisation, as discovery does: one payer at a time. Raises PayerConflict,
+    changing nothing, when `actor` (a person) would unmark a payer they cannot see.
+    """
+    others = list(
+        AwsAccount.objects.select_for_update().filter(is_payer=True).exclude(pk=account.pk)
+    )
+    if is_payer and actor is not None and others:
+        visible = set(AwsAccount.objects.visible_to(actor).values_list("pk", flat=True))
+        if any(other.pk not in visible for other in others):
+            raise PayerConflict(
+                {
+                    "is_payer": [
+                        "Another account is the payer; only an admin who sees it can move it."
+                    ]
+                }
+            )
+    if is_payer:
+        for other in others:
+            other.is_payer = False
+            account_save(actor=actor, account=other)
+    if account.is_payer != is_payer or not account.pk:
+        account.is_payer = is_payer
+        account_save(actor=actor, account=account)
+    return account
 
 
 def _new_raw_token() -> str:

@@ -14,8 +14,10 @@ from accounts.collection import (
     account_refresh_last_check,
     collection_run_target,
     collection_targets,
+    payer_resolve,
 )
 from accounts.models import AwsAccount
+from accounts.onboarding import hub_principal_learn
 from accounts.organizations import (
     account_check,
     organization_discover,
@@ -24,7 +26,9 @@ from accounts.organizations import (
 
 
 @shared_task(name="accounts.collect_target", acks_late=True)
-def collect_target_task(account_pk: int, region: str, source: str, full: bool = False) -> str:
+def collect_target_task(
+    account_pk: int, region: str, source: str, full: bool = False, payer_note: str = ""
+) -> str:
     """Collect one (account, region, source); returns the outcome ("gone" if the account is)."""
     account = AwsAccount.objects.filter(
         pk=account_pk, enabled=True, retired_at__isnull=True
@@ -32,18 +36,24 @@ def collect_target_task(account_pk: int, region: str, source: str, full: bool = 
     if account is None:
         return "gone"
     gateway = AwsGateway(session_name="watchpost-collect")
-    run = collection_run_target(target=Target(account, region, source), gateway=gateway, full=full)
+    target = Target(account, region, source)
+    run = collection_run_target(target=target, gateway=gateway, full=full, payer_note=payer_note)
     account_refresh_last_check(account=account)
     return run.outcome
 
 
 @shared_task(name="accounts.collect_source")
 def collect_source_task(source: str) -> int:
-    """Queue one collection per enabled account and region of `source`; returns how many."""
-    accounts = AwsAccount.objects.filter(enabled=True, retired_at__isnull=True)
+    """Queue one collection per enabled account and region of `source`; returns how many. For the
+    payer-only source (costs) the payer is found first if nobody is flagged."""
+    accounts = list(AwsAccount.objects.filter(enabled=True, retired_at__isnull=True))
     targets = collection_targets(accounts=accounts, sources=[source])
+    gateway = AwsGateway(session_name="watchpost-collect")
+    if targets:
+        hub_principal_learn(gateway=gateway, learned_by="collect")
+    note = payer_resolve(targets=targets, gateway=gateway, accounts=accounts)
     for target in targets:
-        collect_target_task.delay(target.account.pk, target.region, target.source)
+        collect_target_task.delay(target.account.pk, target.region, target.source, payer_note=note)
     return len(targets)
 
 

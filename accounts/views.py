@@ -16,10 +16,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import onboarding, organizations, selectors, services
+from accounts.aws import AwsGateway
 from accounts.choices import CheckOutcome
 from accounts.forms import AwsAccountForm, PersonCreateForm, PersonForm, TokenCreateForm
-from accounts.models import AccessProfile
+from accounts.models import AccessProfile, AwsAccount
 from accounts.roles import role_of
+from accounts.validators import ACCOUNT_ID_RE
 
 MANAGE_ACCOUNTS = "accounts.manage_accounts"
 MANAGE_PEOPLE = "accounts.manage_people"
@@ -32,20 +34,71 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 
 def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
-    """One member account; admins also see its onboarding (policies, last connection check)."""
+    """One member account; admins also see its onboarding (policies, template, last check)."""
     account = selectors.account_get_for_user(user=request.user, account_id=account_id)
     if account is None:
         raise Http404("No such account.")
     context: dict[str, Any] = {"account": account}
     if request.user.has_perm(MANAGE_ACCOUNTS):
-        principal = onboarding.hub_principal_arn()
-        context.update(
-            check=account.connection_checks.first(),
-            trust_policy=json.dumps(onboarding.trust_policy(account, principal), indent=2),
-            permissions_policy=json.dumps(onboarding.permissions_policy(), indent=2),
-            cloudformation=onboarding.cloudformation_template(account, principal),
-        )
+        context.update(check=account.connection_checks.first(), **_onboarding(account))
     return render(request, "accounts/awsaccount_detail.html", context)
+
+
+def _onboarding(account: AwsAccount) -> dict[str, Any]:
+    hub = onboarding.hub_trust()
+    context: dict[str, Any] = {
+        "hub": hub,
+        "no_hub_principal": onboarding.NO_HUB_PRINCIPAL,
+        "permissions_policy": json.dumps(onboarding.permissions_policy(), indent=2),
+        "payer_policy": json.dumps(onboarding.payer_policy(), indent=2),
+    }
+    if hub is not None:
+        context.update(
+            trust_policy=json.dumps(
+                onboarding.trust_policy(external_id=account.external_id, hub=hub), indent=2
+            ),
+            cloudformation=onboarding.role_template_yaml(account, hub),
+            partition_mismatch=hub.partition != account.partition,
+        )
+    return context
+
+
+@permission_required(MANAGE_ACCOUNTS, raise_exception=True)
+def account_role_template(request: HttpRequest, account_id: str) -> HttpResponse:
+    """The role's CloudFormation template as a file (`?stackset=1`: the StackSet variant)."""
+    visible = selectors.account_list_for_user(user=request.user)
+    account = get_object_or_404(visible, account_id=account_id)
+    hub = onboarding.hub_trust()
+    if hub is None:
+        return HttpResponse(onboarding.NO_HUB_PRINCIPAL, status=409, content_type="text/plain")
+    stackset = request.GET.get("stackset") == "1"
+    body = onboarding.role_template_yaml(account, hub, stackset=stackset)
+    name = (
+        "watchpost-role-stackset.yaml" if stackset else f"watchpost-role-{account.account_id}.yaml"
+    )
+    response = HttpResponse(body, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+@permission_required(MANAGE_ACCOUNTS, raise_exception=True)
+def hub_principal_refresh(request: HttpRequest) -> HttpResponse:
+    """Ask STS again who Watchpost's credentials are (audited), then go back where we were."""
+    hub = onboarding.hub_principal_learn(
+        gateway=AwsGateway(session_name="watchpost-hub"), learned_by="admin", actor=request.user
+    )
+    if hub is None:
+        messages.error(
+            request, "STS GetCallerIdentity did not answer: " + onboarding.NO_HUB_PRINCIPAL
+        )
+    else:
+        messages.success(request, f"Watchpost's AWS identity: {hub.caller_arn}.")
+    account_id = request.POST.get("account_id", "")
+    visible = selectors.account_list_for_user(user=request.user)
+    if ACCOUNT_ID_RE.fullmatch(account_id) and visible.filter(account_id=account_id).exists():
+        return redirect("accounts:account_detail", account_id=account_id)
+    return redirect("accounts:account_list")
 
 
 @require_POST
@@ -62,6 +115,23 @@ def account_check(request: HttpRequest, account_id: str) -> HttpResponse:
     )
     level = messages.SUCCESS if check.outcome == "ok" else messages.ERROR
     messages.add_message(request, level, f"Connection check: {check.get_outcome_display()}.")
+    return redirect("accounts:account_detail", account_id=account.account_id)
+
+
+@require_POST
+@permission_required(MANAGE_ACCOUNTS, raise_exception=True)
+def account_payer(request: HttpRequest, account_id: str) -> HttpResponse:
+    """Mark this account as the payer (unmarking any other) or unmark it; audited."""
+    visible = selectors.account_list_for_user(user=request.user)
+    account = get_object_or_404(visible, account_id=account_id)
+    is_payer = request.POST.get("is_payer") == "on"
+    try:
+        services.account_set_payer(actor=request.user, account=account, is_payer=is_payer)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        state = "the payer" if is_payer else "no longer the payer"
+        messages.success(request, f"{account} is {state}.")
     return redirect("accounts:account_detail", account_id=account.account_id)
 
 

@@ -3,6 +3,8 @@
 See README.md in this package for the interface and the decisions behind it.
 """
 
+from typing import Any
+
 from .clock import Clock
 from .dispatch import CallRecord, Fault
 from .emulator import Emulator
@@ -10,7 +12,7 @@ from .errors import AwsError, EmulatorBug
 from .world import World
 
 
-def demo_world(hub_account_id: str = "111111111111", **kwargs: object) -> World:
+def demo_world(hub_account_id: str = "111111111111", **kwargs: Any) -> World:
     """A realistic multi-account organisation (see aws_emulator.seed)."""
     from .seed import build_demo_world
 

@@ -52,6 +52,8 @@ class CallRecord:
     params: dict[str, Any]
     error_code: str | None
     at: datetime
+    # Who signed it: the hub identity's ARN or an assumed-role session's (None: unauthenticated).
+    caller_arn: str | None = None
 
 
 @dataclass
@@ -112,17 +114,18 @@ class Dispatcher:
         request_id = str(uuid.uuid4())
         name = service.service_name if service is not None else "unknown"
         account_id: str | None = None
+        caller: str | None = None
         try:
             op_model = self._operation(service, operation)
             identity = self.world.identity_for(access_key, session_token)
-            account_id = identity.account_id
+            account_id, caller = identity.account_id, identity.arn
             with self.world.lock:
                 self._fault(name, op_model.name, account_id, region)
                 data = self._run(op_model, params, identity, region)
-            self._record(name, operation, account_id, region, params, None)
+            self._record(name, operation, account_id, region, params, None, caller)
             return serialize_response(op_model, data, request_id)
         except AwsError as error:
-            self._record(name, operation or "?", account_id, region, params, error.code)
+            self._record(name, operation or "?", account_id, region, params, error.code, caller)
             if service is None:
                 body = f'{{"__type": "{error.code}", "message": "{error.message}"}}'
                 return status_for(error, None), {"x-amzn-ErrorType": error.code}, body.encode()
@@ -183,6 +186,7 @@ class Dispatcher:
         region: str,
         params: dict[str, Any],
         error_code: str | None,
+        caller_arn: str | None = None,
     ) -> None:
         record = CallRecord(
             service=service,
@@ -192,6 +196,7 @@ class Dispatcher:
             params=copy.deepcopy(params),
             error_code=error_code,
             at=self.world.clock(),
+            caller_arn=caller_arn,
         )
         with self.lock:
             self.calls.append(record)

@@ -74,7 +74,7 @@ class EmulatorServer(Controls):
     def url(self) -> str:
         """The endpoint URL to give boto3 (`endpoint_url=` or AWS_ENDPOINT_URL)."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def bugs(self) -> list[EmulatorBug]:

@@ -124,6 +124,10 @@ class World:
     """
 
     hub_account_id: str = "999999999999"
+    # The ARN GetCallerIdentity gives for the hub's own credentials (default: an IAM user
+    # arn:aws:iam::<hub>:user/watchpost-hub); e.g. an assumed-role session
+    # arn:aws:sts::<hub>:assumed-role/<Role>/<session> for a hub on EC2, ECS or Lambda.
+    hub_arn: str | None = None
     clock: Clock = field(default_factory=Clock)
     short_pages: bool = False
     # Groups per GetCostAndUsage page: AWS documents none; small enough that a day straddles pages.
@@ -215,11 +219,7 @@ class World:
                     "The security token included in the request is invalid.",
                     403,
                 )
-            return Identity(
-                account_id=self.hub_account_id,
-                arn=f"arn:aws:iam::{self.hub_account_id}:user/watchpost-hub",
-                user_id="AIDA" + _stable(self.hub_account_id, _UPPER, 17),
-            )
+            return self.hub_identity()
         if session_token != credential.session_token:
             raise AwsError(
                 "UnrecognizedClientException",
@@ -238,6 +238,18 @@ class World:
             ),
             user_id=f"{credential.role_id}:{credential.session_name}",
             assumed=True,
+        )
+
+    def hub_identity(self) -> Identity:
+        """Who the hub's own (non-assumed) credentials are."""
+        arn = self.hub_arn or f"arn:aws:iam::{self.hub_account_id}:user/watchpost-hub"
+        if ":assumed-role/" in arn:
+            session = arn.rsplit("/", 1)[1]
+            user_id = "AROA" + _stable(arn.rsplit("/", 1)[0], _UPPER, 17) + f":{session}"
+        else:
+            user_id = "AIDA" + _stable(arn, _UPPER, 17)
+        return Identity(
+            account_id=self.hub_account_id, arn=arn, user_id=user_id, assumed=":sts:" in arn
         )
 
     def status_field_retired(self) -> bool:

@@ -180,7 +180,7 @@ def _reset(*, findings: bool) -> None:
         if findings:
             cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
         cursor.execute("DROP TABLE IF EXISTS bench_copy")
-    from findings.models import Principal
+    from principals.models import Principal
 
     Principal.objects.filter(account__account_id=TRAIL_ACCOUNT).delete()  # a first pass
     AwsAccount.objects.exclude(account_id__in=[*ACCOUNTS, TRAIL_ACCOUNT]).update(enabled=False)
@@ -272,7 +272,7 @@ def _write_marks() -> dict[str, Any]:
 def _tier_sanity() -> dict[str, Any]:
     from collections import Counter
 
-    from findings.models import Principal
+    from principals.models import Principal
 
     principals = list(Principal.objects.filter(account__account_id=TRAIL_ACCOUNT))
     tiers = Counter(p.tier or "none" for p in principals)

@@ -7,8 +7,8 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import AwsAccountViewSet, CollectionRunViewSet
 from costs.api.views import BudgetViewSet, CostAnomalyViewSet
-from findings.api.principals import PrincipalViewSet
 from findings.api.views import FindingSummaryViewSet, FindingViewSet, InspectorReportView
+from principals.api.views import PrincipalViewSet
 from webhooks.api.views import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 
 router = DefaultRouter()

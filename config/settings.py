@@ -47,8 +47,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
+    "config.apps.WatchpostConfig",
     "accounts",
     "findings",
+    "principals",
     "costs",
     "webhooks",
 ]
@@ -79,7 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.navigation",
+                "core.context_processors.navigation",
             ],
         },
     },
@@ -180,11 +182,11 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "accounts.api.permissions.TokenScopePermission",
     ],
-    "DEFAULT_PAGINATION_CLASS": "accounts.api.pagination.KeysetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "accounts.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.WatchpostAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "core.api.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -255,7 +257,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
 }
-# The principal member roles trust (shown in onboarding); default: the hub identity's account root.
+# The identity member roles trust (onboarding); default: learned from STS GetCallerIdentity and stored
+# in the database (accounts.onboarding; docs/operations.md).
 WATCHPOST_HUB_PRINCIPAL_ARN: str = env.str("WATCHPOST_HUB_PRINCIPAL_ARN", default="")
 
 # Webhooks (webhooks app). Targets on private, loopback, link-local or reserved addresses are refused

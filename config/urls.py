@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("collection/", account_views.collection_health, name="collection_health"),
     path("", include("findings.urls")),
+    path("", include("principals.urls")),
     path("", include("costs.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),

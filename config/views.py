@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.generic import TemplateView
 
 from accounts.selectors import account_list_for_user
 from config.health import broker_status
@@ -44,16 +43,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico on pages that name none (the browsable API, JSON)."""
     return redirect(static("favicon.svg"), permanent=True)
-
-
-class PlaceholderView(TemplateView):
-    """A page of the navigation that a later release fills; it says so instead of a 404."""
-
-    template_name = "pages/placeholder.html"
-    title = ""
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "title": self.title}
 
 
 def _is_api(request: HttpRequest) -> bool:

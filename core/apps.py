@@ -1,4 +1,4 @@
-"""The core app: plumbing shared by every app (no models)."""
+"""The core app: cross-app plumbing with a name (it imports no app of ours)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,11 @@ from django.db.backends.signals import connection_created
 
 
 class CoreConfig(AppConfig):
+    """DRF defaults, the navigation and role-permission registries, base filters, the chart
+    base and CSV streaming, keyset pages and the list encoder. Apps declare into the registries
+    from their own ready(). Every new database connection reads times with psycopg's compiled
+    loader (core.db.use_compiled_time_loader)."""
+
     name = "core"
     verbose_name = "Core"
 

@@ -1,22 +1,22 @@
 """Figure builders of the costs pages: plain rows in, a Plotly figure out.
 
-Plotly renders trace names, tick labels, text and hover text as a subset of HTML, so every string
-that came from AWS or a person (account names, services, budget names) is escaped with
-html.escape before it reaches a figure; hover templates are our own constant strings. Every point
+Built on core.charts: every string that came from AWS or a person (account names, services, budget
+names) goes through `esc` before it reaches a figure; hover templates are our own constant strings. Every point
 carries in `customdata` the path of the list behind it (static/js/charts.js opens it on click), and
 every figure states when its data is from.
 """
 
 from __future__ import annotations
 
-import html
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
+
+from core.charts import chart_layout, esc, tidy_axes
 
 OTHER = "Other"
 PALETTE = [
@@ -31,44 +31,24 @@ STATUS_COLOURS = {
 }
 
 
-def esc(value: Any) -> str:
-    """Text made inert for Plotly's pseudo-HTML: <, > and & become entities, which Plotly decodes
-    back for display (quotes need no escaping outside a tag, and Plotly would show &quot; as is)."""
-    return html.escape(str(value), quote=False)
-
-
 def _as_of_text(as_of: datetime | None) -> str:
     return f"Data as of {as_of:%Y-%m-%d %H:%M} UTC" if as_of else "No data collected yet"
 
 
-def _layout(fig: go.Figure, *, title: str, as_of: datetime | None, **extra: Any) -> go.Figure:
-    fig.update_layout(
-        title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
-        margin={"l": 60, "r": 20, "t": 48, "b": 70},
-        height=extra.pop("height", 360),
-        template="none",
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        font={"family": "system-ui, sans-serif", "size": 12, "color": "#1d2330"},
-        legend={"orientation": "h", "y": -0.15, "yanchor": "top", "font": {"size": 11}},
-        hoverlabel={"align": "left"},
-        annotations=[
-            {
-                "text": esc(_as_of_text(as_of)),
-                "xref": "paper",
-                "yref": "paper",
-                "x": 1,
-                "y": 1.08,
-                "xanchor": "right",
-                "showarrow": False,
-                "font": {"size": 11, "color": "#667085"},
-            }
-        ],
+def _layout(
+    fig: go.Figure, *, title: str, as_of: datetime | None, height: int = 360, **extra: Any
+) -> go.Figure:
+    """The charts' layout with the time of the data at the top right."""
+    chart_layout(
+        fig,
+        title=title,
+        height=height,
+        note=_as_of_text(as_of),
+        margin={"b": 70},
+        legend={"y": -0.15, "yanchor": "top", "font": {"size": 11}},
         **extra,
     )
-    fig.update_yaxes(gridcolor="#eaecf0", zerolinecolor="#d0d5dd", automargin=True)
-    fig.update_xaxes(automargin=True)
-    return fig
+    return tidy_axes(fig)
 
 
 def _top_keys(rows: Iterable[Mapping[str, Any]], limit: int) -> list[str]:
@@ -79,7 +59,7 @@ def _top_keys(rows: Iterable[Mapping[str, Any]], limit: int) -> list[str]:
 
 
 def stacked_spend_figure(
-    rows: list[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     *,
     title: str,
     labels: Mapping[str, str],
@@ -111,8 +91,8 @@ def stacked_spend_figure(
 
 def month_to_date_figure(
     *,
-    this_month: list[Mapping[str, Any]],
-    last_month: list[Mapping[str, Any]],
+    this_month: Sequence[Mapping[str, Any]],
+    last_month: Sequence[Mapping[str, Any]],
     month_end: tuple[date, Decimal] | None,
     link: str,
     as_of: datetime | None,
@@ -157,7 +137,7 @@ def month_to_date_figure(
 
 def anomaly_figure(
     *,
-    daily: list[Mapping[str, Any]],
+    daily: Sequence[Mapping[str, Any]],
     start: date | None,
     end: date | None,
     expected: Decimal | None,
@@ -213,7 +193,7 @@ def anomaly_figure(
 
 
 def budget_figure(
-    budgets: list[Mapping[str, Any]], *, link: Callable[[str], str], as_of: datetime | None
+    budgets: Sequence[Mapping[str, Any]], *, link: Callable[[str], str], as_of: datetime | None
 ) -> go.Figure:
     """Actual and forecast against each budget's limit, in percent of the limit (budgets of very
     different sizes side by side); rows {name, account_id, status, limit, actual, forecast, unit}.
@@ -257,12 +237,3 @@ def budget_figure(
         as_of=as_of,
         height=max(260, 60 + 34 * len(rows)),
     )
-
-
-def figure_json(fig: go.Figure) -> dict[str, Any]:
-    """The figure as plain JSON for json_script (Plotly's encoder turns dates and numpy values)."""
-    import json
-
-    import plotly.io as pio
-
-    return json.loads(pio.to_json(fig, validate=False, remove_uids=True))

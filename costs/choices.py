@@ -22,7 +22,7 @@ class AnomalySeverity(models.TextChoices):
 
 
 class BudgetStatus(models.TextChoices):
-    """A budget's status by CONTRACT.md's rule (first match wins)."""
+    """A budget's status by the rule of docs/api.md, Budgets (first match wins)."""
 
     OVER = "over", "Over"
     FORECAST_OVER = "forecast_over", "Forecast over"

@@ -5,7 +5,7 @@ A bad value answers 400 naming the parameter in the API, and an error beside the
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 
 import django_filters as filters
 from django.core.validators import ProhibitNullCharactersValidator
@@ -68,7 +68,7 @@ class CostAnomalyFilterSet(filters.FilterSet):
         model = CostAnomaly
         fields: list[str] = []
 
-    def filter_date(self, qs: QuerySet[CostAnomaly], name: str, value: date | None) -> QuerySet:
+    def filter_date(self, qs: QuerySet[CostAnomaly], name: str, value: dt.date | None) -> QuerySet:
         if value is None:
             return qs
         return qs.filter(start_date__lte=value).filter(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 
@@ -14,11 +16,11 @@ class CostOverviewForm(forms.Form):
     """The overview's filters: one account (of those the person sees) and a period."""
 
     account = forms.ChoiceField(required=False)
-    days = forms.TypedChoiceField(choices=PERIODS, coerce=int, required=False, empty_value=30)
+    days = forms.TypedChoiceField(choices=PERIODS, coerce=int, required=False, empty_value=30)  # type: ignore[arg-type]  # any value
 
     def __init__(self, *args: object, accounts: dict[str, str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["account"].choices = [("", "every account")] + [
+        cast(forms.ChoiceField, self.fields["account"]).choices = [("", "every account")] + [
             (a, f"{a} {n}".strip()) for a, n in sorted(accounts.items())
         ]
 

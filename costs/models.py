@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import AwsAccount
 from costs.choices import AnomalyFeedback, AnomalySeverity, BudgetStatus, CeRequestPurpose
 
-MONEY = {"max_digits": 22, "decimal_places": 10}
+MONEY: dict[str, Any] = {"max_digits": 22, "decimal_places": 10}
 
 
 class CostDaily(models.Model):
@@ -140,7 +140,7 @@ class AnomalyFeedbackRecord(models.Model):
 class Budget(models.Model):
     """A budget of one member account with AWS's spend, forecast and notification states.
 
-    `status` follows CONTRACT.md's rule and is recomputed whenever AWS's numbers change.
+    `status` follows the rule of docs/api.md, Budgets, and is recomputed whenever AWS's numbers change.
     `removed_at` is set when a complete DescribeBudgets no longer lists it (data kept).
     """
 

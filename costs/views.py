@@ -16,7 +16,9 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Source
+from core.charts import figure_json
 from costs import charts, clock, selectors
+from costs.choices import AnomalyFeedback
 from costs.filtersets import BudgetFilterSet, CostAnomalyFilterSet
 from costs.forms import AnomalyFeedbackForm, CostOverviewForm
 from costs.overview import CostOverview, cost_overview_for_user
@@ -61,9 +63,9 @@ def _overview_figures(data: CostOverview) -> dict[str, Any]:
         as_of=data.as_of,
     )
     return {
-        "fig_by_account": charts.figure_json(by_account),
-        "fig_by_service": charts.figure_json(by_service),
-        "fig_month": charts.figure_json(month),
+        "fig_by_account": figure_json(by_account),
+        "fig_by_service": figure_json(by_service),
+        "fig_month": figure_json(month),
     }
 
 
@@ -123,7 +125,7 @@ def anomaly_detail(request: HttpRequest, pk: int) -> HttpResponse:
     related = selectors.anomaly_findings_for_user(user=request.user, anomaly=anomaly, now=now)
     context = {
         "anomaly": anomaly,
-        "fig_anomaly": charts.figure_json(figure),
+        "fig_anomaly": figure_json(figure),
         "as_of": as_of,
         "related": related,
         "findings_url": _findings_url(related.filters),
@@ -158,7 +160,7 @@ def anomaly_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     except AnomalyFeedbackRefused as exc:
         messages.error(request, f"AWS refused the feedback; nothing was changed. {exc}")
     else:
-        label = dict(form.fields["feedback"].choices)[form.cleaned_data["feedback"]]
+        label = AnomalyFeedback(form.cleaned_data["feedback"]).label
         messages.success(request, f"Sent to AWS: {label}.")
     return redirect("costs:anomaly_detail", pk=pk)
 
@@ -190,7 +192,7 @@ def budget_list(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "form": filterset.form,
         "budgets": budgets,
-        "fig_budgets": charts.figure_json(figure),
+        "fig_budgets": figure_json(figure),
         "as_of": as_of,
         "names": selectors.account_names_for_user(user=request.user),
         "usage": selectors.ce_usage_for_user(user=request.user, today=clock.now().date()),

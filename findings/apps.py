@@ -4,16 +4,30 @@ from django.apps import AppConfig
 
 
 class FindingsConfig(AppConfig):
-    """Findings of the member accounts; registers its syncers with the collection spine."""
+    """Findings of the member accounts; registers its syncers with the collection spine, its
+    navigation and role grants."""
 
     name = "findings"
 
     def ready(self) -> None:
+        from accounts.choices import Role
         from accounts.collection import SourceSpec, source_register
+        from core.navigation import NavEntry, nav_register
+        from core.roles import role_permissions_register
         from findings.services import guardduty_sync, inspector_sync, macie_sync
-        from findings.services.principals import cloudtrail_sync
+
+        nav_register(
+            NavEntry("Overview", "findings:overview", order=10),
+            NavEntry("Findings", "findings:finding_list", order=20),
+            NavEntry("Categories", "findings:categories", order=30),
+            NavEntry("Macie", "findings:macie", order=40),
+            NavEntry("Inspector", "findings:inspector_report", order=60),
+        )
+        role_permissions_register(
+            app_label=self.label,
+            grants={Role.ADMIN: ["change_workflow"], Role.ANALYST: ["change_workflow"]},
+        )
 
         source_register(SourceSpec(source="guardduty", sync=guardduty_sync))
         source_register(SourceSpec(source="macie", sync=macie_sync))
-        source_register(SourceSpec(source="cloudtrail", sync=cloudtrail_sync))
         source_register(SourceSpec(source="inspector", sync=inspector_sync))

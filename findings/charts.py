@@ -1,29 +1,23 @@
 """Figure builders of the findings overview: plain rows in, a Plotly figure out.
 
-Plotly renders trace names, tick labels, text and hover text as a subset of HTML, so every string
-that came from AWS or a person (account names, finding types) is escaped with html.escape before it
-reaches a figure; hover templates are our own constant strings. Every point carries in `customdata`
-the path of the list it counts (static/js/charts.js opens it on click).
+Built on core.charts: every string that came from AWS or a person (account names, finding types)
+goes through `esc` before it reaches a figure; hover templates are our own constant strings. Every
+point carries in `customdata` the path of the list it counts (static/js/charts.js opens it on click).
 """
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
+from core.charts import GRID, chart_layout, esc
 from findings.choices import Severity
 
 __all__ = [
     "SEVERITY_COLOURS",
-    "chart_layout",
-    "esc",
-    "figure_json",
     "severity_heatmap_figure",
     "severity_trend_figure",
     "top_types_figure",
@@ -39,20 +33,6 @@ SEVERITY_COLOURS: dict[str, str] = {
 }
 
 
-def esc(value: Any) -> str:
-    """Text made inert for Plotly's pseudo-HTML, shown as the characters it holds.
-
-    Plotly decodes &lt; &gt; &amp; and numeric entities but not &quot; (it would show as such),
-    so quotes become numeric entities; no tag can open without a literal "<" anyway.
-    """
-    return html.escape(str(value), quote=False).replace('"', "&#34;").replace("'", "&#39;")
-
-
-def figure_json(fig: go.Figure) -> dict[str, Any]:
-    """The figure as plain JSON for json_script (Plotly's encoder turns dates and numpy values)."""
-    return json.loads(pio.to_json(fig, validate=False, remove_uids=True))
-
-
 def _day(iso_day: str, shift: int) -> str:
     return (date.fromisoformat(iso_day) + timedelta(days=shift)).isoformat()
 
@@ -60,22 +40,6 @@ def _day(iso_day: str, shift: int) -> str:
 def _short(value: str, limit: int) -> str:
     """A tick label short enough to leave the plot its width (the hover label shows it whole)."""
     return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def chart_layout(fig: go.Figure, *, title: str, height: int = 340, **extra: Any) -> go.Figure:
-    fig.update_layout(
-        title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
-        margin={"l": 60, "r": 20, "t": 48, "b": 60},
-        height=height,
-        template="none",
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        font={"family": "system-ui, sans-serif", "size": 12, "color": "#1d2330"},
-        legend={"orientation": "h", "y": -0.2},
-        hoverlabel={"align": "left"},
-        **extra,
-    )
-    return fig
 
 
 def severity_trend_figure(
@@ -105,12 +69,12 @@ def severity_trend_figure(
     fig.update_xaxes(
         type="date",
         tickformat="%d %b",
-        gridcolor="#eaecf0",
+        gridcolor=GRID,
         dtick=86_400_000 * max(1, -(-span // 8)),  # whole days, at most about 8 ticks
         # A day or two alone would be drawn against hours: pad the axis by a day each side.
         range=[_day(days[0], -1), _day(days[-1], 1)] if span < 3 else None,
     )
-    fig.update_yaxes(rangemode="tozero", gridcolor="#eaecf0", zerolinecolor="#d0d5dd")
+    fig.update_yaxes(rangemode="tozero", gridcolor=GRID, zerolinecolor="#d0d5dd")
     return fig
 
 
@@ -181,5 +145,5 @@ def top_types_figure(rows: Iterable[Mapping[str, Any]]) -> go.Figure:
     )
     chart_layout(fig, title="Top open finding types", height=max(220, 100 + 28 * len(rows)))
     fig.update_yaxes(automargin=True, type="category")
-    fig.update_xaxes(rangemode="tozero", gridcolor="#eaecf0")
+    fig.update_xaxes(rangemode="tozero", gridcolor=GRID)
     return fig

@@ -1,4 +1,4 @@
-"""Choices of the findings app, with the values CONTRACT.md fixes (lower-case words, underscores)."""
+"""Choices of the findings app, with the values the API fixes (docs/api.md: lower-case words)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class FindingStatus(models.TextChoices):
     FALSE_POSITIVE = "false_positive", "False positive"
 
 
-# "Open" (CONTRACT.md): aws_state active and status one of these.
+# "Open" (docs/api.md, Findings): aws_state active and status one of these.
 OPEN_STATUSES: tuple[str, ...] = (FindingStatus.OPEN, FindingStatus.ACKNOWLEDGED)
 # Statuses a finding leaves when AWS reports new activity on it (its Service.Count grows).
 REOPENABLE_STATUSES: tuple[str, ...] = (FindingStatus.RESOLVED, FindingStatus.FALSE_POSITIVE)
@@ -103,44 +103,3 @@ class FixAvailable(models.TextChoices):
     YES = "yes", "Yes"
     PARTIAL = "partial", "Partial"
     NO = "no", "No"
-
-
-class UserTier(models.TextChoices):
-    """A principal's tier from its CloudTrail activity (findings.tiers); AWS services have none."""
-
-    PLATINUM = "platinum", "Platinum"
-    GOLD = "gold", "Gold"
-    SILVER = "silver", "Silver"
-    BRONZE = "bronze", "Bronze"
-
-
-class IdentityType(models.TextChoices):
-    """Who made a call, as CONTRACT.md names CloudTrail's userIdentity types."""
-
-    ROOT = "root", "Root"
-    IAM_USER = "iam_user", "IAM user"
-    ASSUMED_ROLE = "assumed_role", "Assumed role"
-    FEDERATED_USER = "federated_user", "Federated user"
-    AWS_ACCOUNT = "aws_account", "AWS account"
-    AWS_SERVICE = "aws_service", "AWS service"
-
-
-class EventClass(models.TextChoices):
-    """What a CloudTrail event is worth for tiers (findings.tiers.event_class)."""
-
-    HIGH_RISK = "high_risk", "High-risk change"
-    WRITE = "write", "Change"
-    SENSITIVE_READ = "sensitive_read", "Sensitive read"
-    READ = "read", "Read"
-
-
-class TierRule(models.TextChoices):
-    """Which rule set a principal's tier (its evidence says which events)."""
-
-    ROOT_ACTIVITY = "root_activity", "Root activity"
-    HIGH_RISK = "high_risk", "Successful high-risk call"
-    WRITE = "write", "Successful change"
-    SENSITIVE_READ = "sensitive_read", "Successful sensitive read"
-    READ_VOLUME = "read_volume", "High volume of reads"
-    OTHER = "other", "No change and no sensitive read"
-    AWS_SERVICE = "aws_service", "AWS service: no tier"

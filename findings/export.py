@@ -1,84 +1,44 @@
-"""CSV export of a findings list: exactly the filtered set, streamed, spreadsheet formulas made inert.
+"""CSV export of a findings list: exactly the filtered set, streamed, formulas made inert.
 
-A cell that starts with = + - @ (or a tab or carriage return, which some spreadsheets skip before
-reading a formula) is run as a formula by Excel, LibreOffice and Google Sheets: OWASP's advice
-(https://owasp.org/www-community/attacks/CSV_Injection) is to prefix such a cell with a single
-quote, which we do to every cell, whatever its column. AWS's strings are otherwise kept as given.
+Its columns are the API list's fields (findings.api.serializers.FindingSerializer's Meta.fields),
+in the same order, less the nested objects a cell cannot hold: a field added to the API is in the
+CSV too (tests/findings/test_export_columns.py fails if they drift apart). Streaming and formula
+neutralisation are core.csvstream's, shared by every CSV download.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
 
+from core.csvstream import csv_lines
+from findings.api.serializers import FindingSerializer
 from findings.models import Finding
 
-__all__ = ["CSV_COLUMNS", "csv_cell", "finding_csv_lines"]
+__all__ = ["CSV_COLUMNS", "finding_csv_lines"]
 
-# The API's list fields (CONTRACT.md), in its order, then where the activity came from.
-CSV_COLUMNS: tuple[str, ...] = (
-    "id",
-    "source",
-    "source_id",
-    "account_id",
-    "region",
-    "type",
-    "title",
-    "description",
-    "severity",
-    "severity_score",
-    "native_severity",
-    "category",
-    "status",
-    "aws_state",
-    "assignee",
-    "ticket_ref",
-    "first_seen",
-    "last_seen",
-    "updated_at",
-    "resource_type",
-    "resource_id",
-    "console_url",
-    "service_count",
-    "remote_ip",
-    "port",
-    "domain",
-    "country",
-    "asn",
-    "threat_list_name",
+# Fields of the API's rows that are objects, not values: Inspector's vulnerability (its own
+# report's CSV has those columns, findings.inspector.views).
+NESTED_FIELDS = frozenset({"vulnerability"})
+CSV_COLUMNS: tuple[str, ...] = tuple(
+    name for name in FindingSerializer.Meta.fields if name not in NESTED_FIELDS
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK = 2000  # rows fetched per round trip while streaming
 
-
-def csv_cell(value: Any) -> str:
-    """One cell as text: times in ISO 8601, None empty, a formula-looking start neutralised."""
-    if value is None:
-        return ""
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+# Where a column's value is not the model's attribute of that name (the serializer's `source`).
+_VALUES: dict[str, Callable[[Finding], Any]] = {
+    "account_id": lambda f: f.account.account_id,
+    "assignee": lambda f: f.assignee.get_username() if f.assignee else "",
+}
 
 
-def _row(finding: Finding) -> list[str]:
-    values: dict[str, Any] = {
-        "account_id": finding.account.account_id,
-        "assignee": finding.assignee.get_username() if finding.assignee else "",
-        "console_url": finding.console_url,
-    }
+def _row(finding: Finding) -> list[Any]:
     return [
-        csv_cell(values[name] if name in values else getattr(finding, name)) for name in CSV_COLUMNS
+        _VALUES[name](finding) if name in _VALUES else getattr(finding, name)
+        for name in CSV_COLUMNS
     ]
-
-
-class _Line:
-    """A file-like target for csv.writer that hands back the line it was given."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def finding_csv_lines(findings: QuerySet[Finding] | Iterable[Finding]) -> Iterator[str]:
@@ -86,12 +46,9 @@ def finding_csv_lines(findings: QuerySet[Finding] | Iterable[Finding]) -> Iterat
 
     `findings` is already scoped to the person and filtered; its ordering is kept.
     """
-    writer = csv.writer(_Line())
-    yield writer.writerow(CSV_COLUMNS)
     rows = (
         findings.defer("raw").iterator(chunk_size=_CHUNK)
         if isinstance(findings, QuerySet)
         else findings
     )
-    for finding in rows:
-        yield writer.writerow(_row(finding))
+    return csv_lines(CSV_COLUMNS, (_row(finding) for finding in rows))

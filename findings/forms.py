@@ -11,8 +11,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from accounts.models import AccessProfile, AwsAccount
+from core.filters import CommaSeparatedWidget
 from findings.choices import FindingStatus
-from findings.filtersets import CommaSeparatedWidget, FindingFilterSet
+from findings.filtersets import FindingFilterSet
 from findings.services.workflow import NOTE_MAX_LENGTH, TICKET_REF_MAX_LENGTH
 
 __all__ = [

@@ -2,7 +2,26 @@
 
 https://schema.ocsf.io/1.3.0/classes/detection_finding. Times are OCSF timestamps (milliseconds
 since the epoch, UTC). The finding's originating AWS service is `metadata.product` (vendor AWS), as
-AWS Security Hub maps them; our workflow, which OCSF has no field for, is under `unmapped.watchpost`.
+AWS Security Hub maps them; our workflow itself is kept under `unmapped.watchpost`. Every record
+parses with Prowler's OCSF models (py-ocsf-models, checked in the suite).
+
+Status and activity, from our workflow `status` first, then AWS's `aws_state`:
+
+| status                       | aws_state                 | status_id (status) | activity_id   |
+|------------------------------|---------------------------|--------------------|---------------|
+| open                         | active                    | 1 New              | 1 Create / 2 Update |
+| acknowledged                 | active                    | 2 In Progress      | 2 Update      |
+| resolved                     | any                       | 4 Resolved         | 3 Close       |
+| suppressed, false_positive   | any                       | 3 Suppressed       | 3 Close       |
+| open, acknowledged           | archived, suppressed      | 3 Suppressed       | 3 Close       |
+| open, acknowledged           | closed, gone              | 4 Resolved         | 3 Close       |
+
+So activity Close always pairs with a closed status (Suppressed or Resolved), and a record is
+closed exactly when the finding is not open (aws_state active and status open or acknowledged).
+AWS archives a GuardDuty or Macie finding when someone (or a suppression rule) dismisses it:
+Suppressed; Inspector closes a finding once it is remediated, and a finding AWS stopped returning is
+over: Resolved. OCSF's "false positive" is a kind of Suppressed ("reviewed, determined to be benign
+or a false positive"); `status_detail` keeps both of our words.
 """
 
 from __future__ import annotations
@@ -27,14 +46,25 @@ SEVERITY_ID: dict[str, int] = {
     Severity.HIGH: 4,
     Severity.CRITICAL: 5,
 }
-# OCSF finding status_id: 1 New, 2 In Progress, 3 Suppressed, 4 Resolved, 99 Other.
-STATUS_ID: dict[str, tuple[int, str]] = {
-    FindingStatus.OPEN: (1, "New"),
-    FindingStatus.ACKNOWLEDGED: (2, "In Progress"),
-    FindingStatus.SUPPRESSED: (3, "Suppressed"),
-    FindingStatus.RESOLVED: (4, "Resolved"),
-    FindingStatus.FALSE_POSITIVE: (99, "False Positive"),
+# OCSF 1.3 finding status_id: 1 New, 2 In Progress, 3 Suppressed, 4 Resolved.
+STATUS_NEW, STATUS_IN_PROGRESS, STATUS_SUPPRESSED, STATUS_RESOLVED = 1, 2, 3, 4
+STATUS_NAMES = {1: "New", 2: "In Progress", 3: "Suppressed", 4: "Resolved"}
+# Our workflow's closing statuses, then AWS's, as OCSF statuses (the table above).
+CLOSED_BY_STATUS: dict[str, int] = {
+    FindingStatus.RESOLVED: STATUS_RESOLVED,
+    FindingStatus.SUPPRESSED: STATUS_SUPPRESSED,
+    FindingStatus.FALSE_POSITIVE: STATUS_SUPPRESSED,
 }
+CLOSED_BY_AWS_STATE: dict[str, int] = {
+    AwsState.ARCHIVED: STATUS_SUPPRESSED,
+    AwsState.SUPPRESSED: STATUS_SUPPRESSED,
+    AwsState.CLOSED: STATUS_RESOLVED,
+    AwsState.GONE: STATUS_RESOLVED,
+}
+# OCSF account type_id 10: AWS Account.
+AWS_ACCOUNT_TYPE_ID = 10
+# OCSF user type_id 99: Other (the owner of a resource is the AWS account itself).
+OWNER_TYPE_ID = 99
 _PRODUCTS = {
     FindingSource.GUARDDUTY: "GuardDuty",
     FindingSource.MACIE: "Macie",
@@ -46,11 +76,18 @@ def _ms(moment: datetime | None) -> int | None:
     return int(moment.timestamp() * 1000) if moment is not None else None
 
 
-def _activity(finding: Finding) -> int:
-    """Close once neither AWS nor we consider it open; Create until it first changes; else Update."""
-    if not finding.is_open:
-        return ACTIVITY_CLOSE
-    return ACTIVITY_CREATE if finding.updated_at <= finding.created_at else ACTIVITY_UPDATE
+def ocsf_status_activity(*, status: str, aws_state: str, changed: bool) -> tuple[int, int]:
+    """(status_id, activity_id) of a finding, as the module's table says: Close exactly when the
+    status is a closed one; Create while New and unchanged since stored, else Update."""
+    status_id = CLOSED_BY_STATUS.get(status)
+    if status_id is None:
+        status_id = CLOSED_BY_AWS_STATE.get(aws_state)
+    if status_id is None:
+        status_id = STATUS_IN_PROGRESS if status == FindingStatus.ACKNOWLEDGED else STATUS_NEW
+    if status_id in (STATUS_SUPPRESSED, STATUS_RESOLVED):
+        return status_id, ACTIVITY_CLOSE
+    created = status_id == STATUS_NEW and not changed
+    return status_id, ACTIVITY_CREATE if created else ACTIVITY_UPDATE
 
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
@@ -59,9 +96,12 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
 
 def finding_ocsf(finding: Finding) -> dict[str, Any]:
     """The OCSF Detection Finding of `finding` (its account and assignee already loaded)."""
-    activity = _activity(finding)
-    status_id, status = STATUS_ID.get(finding.status, (99, finding.status))
-    account_id = finding.account.account_id
+    status_id, activity = ocsf_status_activity(
+        status=finding.status,
+        aws_state=finding.aws_state,
+        changed=finding.updated_at > finding.created_at,
+    )
+    account = _account(finding)
     return {
         "class_uid": CLASS_UID,
         "class_name": "Detection Finding",
@@ -75,8 +115,8 @@ def finding_ocsf(finding: Finding) -> dict[str, Any]:
         "severity_id": SEVERITY_ID.get(finding.severity, 0),
         "severity": Severity(finding.severity).label if finding.severity in Severity.values else "",
         "status_id": status_id,
-        "status": status,
-        "status_detail": f"AWS: {finding.aws_state}",
+        "status": STATUS_NAMES[status_id],
+        "status_detail": f"Watchpost: {finding.status}; AWS: {finding.aws_state}",
         "message": finding.title,
         "finding_info": _drop_none(
             {
@@ -92,11 +132,7 @@ def finding_ocsf(finding: Finding) -> dict[str, Any]:
                 "product_uid": finding.source,
             }
         ),
-        "cloud": {
-            "provider": "AWS",
-            "region": finding.region,
-            "account": {"uid": account_id, "type": "AWS Account", "type_id": 10},
-        },
+        "cloud": {"provider": "AWS", "region": finding.region, "account": account},
         "resources": [
             _drop_none(
                 {
@@ -104,7 +140,13 @@ def finding_ocsf(finding: Finding) -> dict[str, Any]:
                     "uid": finding.resource_id,
                     "region": finding.region,
                     "cloud_partition": _partition(finding.region),
-                    "owner": {"account": {"uid": account_id, "type_id": 10}},
+                    "owner": {
+                        "uid": account["uid"],
+                        "name": account["name"],
+                        "type": "AWS Account",
+                        "type_id": OWNER_TYPE_ID,
+                        "account": account,
+                    },
                 }
             )
         ]
@@ -137,6 +179,18 @@ def finding_ocsf(finding: Finding) -> dict[str, Any]:
                 }
             )
         },
+    }
+
+
+def _account(finding: Finding) -> dict[str, Any]:
+    """OCSF's account object of the finding's member account: its id always, its name (the id when
+    it has none, since consumers require a name)."""
+    member = finding.account
+    return {
+        "uid": member.account_id,
+        "name": member.name or member.account_id,
+        "type": "AWS Account",
+        "type_id": AWS_ACCOUNT_TYPE_ID,
     }
 
 

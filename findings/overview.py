@@ -123,7 +123,7 @@ def _heatmap(user: User, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _top_types(counts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The most frequent open types. The list's `type` filter is a prefix (CONTRACT.md), so each
+    """The most frequent open types. The list's `type` filter is a prefix (docs/api.md, Findings), so each
     type counts every type it prefixes (Backdoor:EC2/C&CActivity.B takes in its !DNS variant):
     the number is what the linked list shows."""
     rows: Counter[str] = Counter()

@@ -2,7 +2,9 @@
 
 from django.urls import path, re_path
 
-from findings import category_views, inspector_views, principal_views, views
+from findings import views
+from findings.categories import views as category_views
+from findings.inspector import views as inspector_views
 
 app_name = "findings"
 
@@ -20,9 +22,5 @@ urlpatterns = [
     ),
     path("categories/", category_views.category_list, name="categories"),
     path("macie/", category_views.macie, name="macie"),
-    path("users/", principal_views.principal_list, name="principal_list"),
-    re_path(
-        r"^users/(?P<pk>[0-9]{1,18})/$", principal_views.principal_detail, name="principal_detail"
-    ),
     path("inspector/", inspector_views.inspector_report, name="inspector_report"),
 ]

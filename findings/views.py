@@ -9,7 +9,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_list_for_user
+from core.charts import figure_json
+from core.csvstream import csv_response
 from core.keyset import count_capped, keyset_page
 from findings import charts
 from findings.choices import WORKFLOW_EVENT_KINDS, FindingStatus
@@ -121,7 +124,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     return render(request, "findings/finding_list.html", context)
 
 
-def finding_export(request: HttpRequest) -> HttpResponse:
+def finding_export(request: HttpRequest) -> HttpResponseBase:
     """The list's findings, every page of them, as CSV, streamed as it is read."""
     try:
         findings = finding_list_for_user(user=request.user, filters=_filters(request.GET))
@@ -131,10 +134,8 @@ def finding_export(request: HttpRequest) -> HttpResponse:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    response = StreamingHttpResponse(finding_csv_lines(findings), content_type="text/csv")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="findings-{stamp}.csv"'
-    return response
+    return csv_response(finding_csv_lines(findings), filename=f"findings-{stamp}.csv")
 
 
 @require_POST
@@ -231,9 +232,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     links = {row["severity"]: row["url"] for row in data.by_severity}
     context = {
         "data": data,
-        "fig_trend": charts.figure_json(charts.severity_trend_figure(data.trend, links=links)),
-        "fig_heatmap": charts.figure_json(charts.severity_heatmap_figure(data.heatmap)),
-        "fig_types": charts.figure_json(charts.top_types_figure(data.top_types)),
+        "fig_trend": figure_json(charts.severity_trend_figure(data.trend, links=links)),
+        "fig_heatmap": figure_json(charts.severity_heatmap_figure(data.heatmap)),
+        "fig_types": figure_json(charts.top_types_figure(data.top_types)),
         "open_url": reverse("findings:finding_list") + "?open=true",
     }
     return render(request, "findings/overview.html", context)

@@ -12,6 +12,7 @@ unset AWS_PROFILE AWS_ENDPOINT_URL || true
 
 ruff check .
 ruff format --check .
+mypy  # configured in pyproject.toml ([tool.mypy]); a few seconds with its cache
 python manage.py makemigrations --check --dry-run
 python manage.py spectacular --validate --fail-on-warn --file /dev/null
 python manage.py collectstatic --noinput -v0

@@ -34,7 +34,7 @@ def require_service(name: str, available: bool, why: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _eager_celery() -> Iterator[None]:
-    """Tasks run in-process in tests unless a test starts a real worker (see CONVENTIONS.md)."""
+    """Tasks run in-process in tests unless a test starts a real worker (docs/architecture.md, Tests)."""
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield
@@ -163,3 +163,29 @@ def emulate_member(world: Any, account: AwsAccount, *, org: bool = False) -> str
     world.add_account(account.account_id, name=account.name or None)
     world.add_role(account.account_id, account.role_name, external_id=account.external_id)
     return account.account_id
+
+
+DEMO_MANAGEMENT = "111111111111"
+
+
+def collect_demo_organisation(*, regions: tuple[str, ...] = ("us-east-1", "eu-west-1")) -> str:
+    """Set up the demo organisation as `make demo` does (the management account added by hand,
+    `discover_accounts --check`, then `collect` of every source) against an emulator serving
+    `aws_emulator.demo_world`; returns collect's output."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.services import account_upsert
+
+    account_upsert(
+        actor=None,
+        account_id=DEMO_MANAGEMENT,
+        role_arn=f"arn:aws:iam::{DEMO_MANAGEMENT}:role/WatchpostReadOnly",
+        external_id="watchpost-demo-external-id",
+        regions=list(regions),
+    )
+    call_command("discover_accounts", "--check", stdout=StringIO())
+    out = StringIO()
+    call_command("collect", stdout=out)
+    return out.getvalue()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters as filters
 
-from findings.filtersets import ChoicesFilter, MultipleValueFilter
+from core.filters import ChoicesFilter, MultipleValueFilter
 from webhooks.choices import DeliveryStatus, WebhookEvent
 from webhooks.models import WebhookDelivery
 

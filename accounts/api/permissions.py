@@ -1,4 +1,4 @@
-"""API permissions shared by every endpoint."""
+"""API permission of tokens (in DEFAULT_PERMISSION_CLASSES): a read-only token may only read."""
 
 from __future__ import annotations
 
@@ -20,13 +20,3 @@ class TokenScopePermission(permissions.BasePermission):
             return True
         token = request.auth
         return not isinstance(token, ApiToken) or token.can_write
-
-
-class HasModelPermission(permissions.BasePermission):
-    """Writes need the Django permission named by the view's `write_permission`."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        needed = getattr(view, "write_permission", None)
-        return bool(needed) and request.user.has_perm(needed)

@@ -7,9 +7,10 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import AwsAccount
+from core.api.serializers import BlankChoicesModelSerializer
 
 
-class AwsAccountSerializer(serializers.ModelSerializer):
+class AwsAccountSerializer(BlankChoicesModelSerializer):
     """A member account; `role_arn` and `external_id` only for those who manage accounts."""
 
     ADMIN_ONLY = ("role_arn", "external_id")
@@ -41,7 +42,7 @@ class AwsAccountSerializer(serializers.ModelSerializer):
         return fields
 
 
-class CollectionRunSerializer(serializers.ModelSerializer):
+class CollectionRunSerializer(BlankChoicesModelSerializer):
     """One collection of one source in one account and region."""
 
     account_id = serializers.CharField(source="account.account_id", read_only=True)
@@ -84,3 +85,7 @@ class AwsAccountWriteSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(required=False)
     owner = serializers.CharField(max_length=200, required=False, allow_blank=True)
     tags = serializers.DictField(child=serializers.CharField(max_length=256), required=False)
+    is_payer = serializers.BooleanField(
+        required=False,
+        help_text="Mark this account as the payer (unmarking any other) or unmark it.",
+    )

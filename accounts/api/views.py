@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -12,7 +13,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from accounts.api.permissions import HasModelPermission
 from accounts.api.serializers import (
     AwsAccountSerializer,
     AwsAccountWriteSerializer,
@@ -21,8 +21,9 @@ from accounts.api.serializers import (
 from accounts.filtersets import CollectionRunFilterSet
 from accounts.models import AwsAccount, CollectionRun
 from accounts.selectors import account_list_for_user, collection_run_list_for_user
-from accounts.services import account_save
+from accounts.services import account_save, account_set_payer
 from core.api.mixins import EncodedListMixin
+from core.api.permissions import HasModelPermission
 
 
 class AwsAccountViewSet(
@@ -52,7 +53,11 @@ class AwsAccountViewSet(
     @extend_schema(request=AwsAccountWriteSerializer, responses={201: AwsAccountSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self._validated(request, partial=False)
-        account = account_save(actor=request.user, account=AwsAccount(**data))
+        is_payer = data.pop("is_payer", None)
+        with transaction.atomic():
+            account = account_save(actor=request.user, account=AwsAccount(**data))
+            if is_payer:
+                account_set_payer(actor=request.user, account=account, is_payer=True)
         body = AwsAccountSerializer(account, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -62,9 +67,13 @@ class AwsAccountViewSet(
         data = self._validated(request, partial=True)
         if data.pop("account_id", account.account_id) != account.account_id:
             raise ValidationError({"account_id": ["An account's id cannot change."]})
-        for name, value in data.items():
-            setattr(account, name, value)
-        account_save(actor=request.user, account=account)
+        is_payer = data.pop("is_payer", None)
+        with transaction.atomic():
+            for name, value in data.items():
+                setattr(account, name, value)
+            account_save(actor=request.user, account=account)
+            if is_payer is not None:
+                account_set_payer(actor=request.user, account=account, is_payer=is_payer)
         return Response(AwsAccountSerializer(account, context=self.get_serializer_context()).data)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

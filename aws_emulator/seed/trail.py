@@ -107,7 +107,7 @@ def seed_cloudtrail(world: World, rng: random.Random) -> None:
                         username = "root"
                     elif identity["type"] == "AssumedRole":
                         username = identity["arn"].rsplit("/", 1)[-1]
-                    fields = {
+                    fields: dict[str, Any] = {
                         "EventName": name,
                         "EventSource": source,
                         "EventTime": when,

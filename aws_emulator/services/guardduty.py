@@ -276,7 +276,7 @@ def get_findings_statistics(context: RequestContext, params: dict[str, Any]) -> 
     if types:
         counts = Counter(str(float(f["Severity"])) for f in findings)
         return {"FindingStatistics": {"CountBySeverity": dict(counts)}}
-    return {"FindingStatistics": _grouped(findings, group_by, params)}
+    return {"FindingStatistics": _grouped(findings, str(group_by), params)}
 
 
 def _grouped(findings: list[dict[str, Any]], group_by: str, params: dict[str, Any]) -> dict:

@@ -1,4 +1,4 @@
-"""Serializers of the costs API (CONTRACT.md: cost-anomalies/, budgets/)."""
+"""Serializers of the costs API (docs/api.md, Cost anomalies and Budgets)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ class AnomalyFeedbackSerializer(serializers.Serializer):
 
 
 class BudgetSerializer(serializers.ModelSerializer):
-    """A budget with its status (CONTRACT.md's rule) and notification states."""
+    """A budget with its status (docs/api.md, Budgets) and notification states."""
 
     account_id = serializers.CharField(source="account.account_id", read_only=True)
 

@@ -10,8 +10,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.permissions import HasModelPermission, TokenScopePermission
+from accounts.api.permissions import TokenScopePermission
 from core.api.mixins import EncodedListMixin
+from core.api.permissions import HasModelPermission
 from costs.api.serializers import (
     AnomalyFeedbackSerializer,
     BudgetSerializer,

@@ -30,7 +30,7 @@ def budget_status(
     forecast: Decimal | None,
     notifications: Iterable[dict[str, Any]],
 ) -> str:
-    """CONTRACT.md's rule, first match: over (actual > limit), forecast_over (forecast > limit),
+    """docs/api.md, Budgets; first match: over (actual > limit), forecast_over (forecast > limit),
     warning (an ACTUAL notification in ALARM, or actual at least 80% of limit), else ok."""
     if limit is not None and actual is not None and actual > limit:
         return BudgetStatus.OVER

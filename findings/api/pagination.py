@@ -1,4 +1,4 @@
-"""Pages of findings: keyset pages in any ordering (accounts.api.pagination), or, with
+"""Pages of findings: keyset pages in any ordering (core.api.pagination), or, with
 `updated_since`, the change feed keyed on (updated_at, id) with its own cursor (kept as it was, so
 `resume` links stored by ticketing tools stay valid)."""
 
@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from accounts.api.pagination import KeysetPagination
+from core.api.pagination import KeysetPagination
 from core.keyset import count_capped, keys_of, with_key_columns
 
 Position = tuple[datetime, int]

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.encoder import Computed, RowEncoder
+from core.api.serializers import BlankChoicesModelSerializer
 from findings.models import Finding, FindingEvent, FindingVulnerability, console_url
 
 FINDING_FIELDS = [
@@ -71,7 +72,7 @@ VULNERABILITY_FIELDS = [
 ]
 
 
-class VulnerabilitySerializer(serializers.ModelSerializer):
+class VulnerabilitySerializer(BlankChoicesModelSerializer):
     """What Inspector says of a vulnerability; the Inspector score is `inspector_score` here and
     the finding's `severity_score`."""
 
@@ -134,7 +135,9 @@ class FindingSerializer(serializers.ModelSerializer):
     }
 
     account_id = serializers.CharField(source="account.account_id", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="A username, or null."
+    )
     console_url = serializers.CharField(read_only=True)
     vulnerability = serializers.SerializerMethodField()
 

@@ -14,6 +14,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from core.api.mixins import EncodedListMixin
+from core.api.schema import SingleObjectSchema
 from findings.api.export import FindingExportMixin
 from findings.api.pagination import FindingPagination
 from findings.api.serializers import (
@@ -23,7 +24,7 @@ from findings.api.serializers import (
 )
 from findings.api.workflow import FindingWorkflowMixin
 from findings.filtersets import FindingFilterSet
-from findings.inspector_report import REPORT_FILTERS, inspector_report_for_user
+from findings.inspector.report import REPORT_FILTERS, inspector_report_for_user
 from findings.models import Finding
 from findings.selectors import (
     finding_list_for_user,
@@ -61,6 +62,7 @@ class FindingSummaryViewSet(viewsets.GenericViewSet):
     filterset_class = FindingFilterSet
     pagination_class = None
     serializer_class = FindingSummarySerializer
+    schema = SingleObjectSchema()  # one object of counts, not a list
 
     def get_queryset(self) -> QuerySet[Finding]:
         return finding_list_for_user(user=self.request.user)
@@ -73,7 +75,7 @@ class FindingSummaryViewSet(viewsets.GenericViewSet):
 
 
 class InspectorReportView(APIView):
-    """The Inspector report's data (findings.inspector_report) with the report page's filters:
+    """The Inspector report's data (findings.inspector.report) with the report page's filters:
     account, region, severity, vulnerability_type, cve, package, exploit_available,
     fix_available, resource_type, resource. Scoped to the caller's accounts."""
 

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from accounts.api.permissions import HasModelPermission
+from core.api.permissions import HasModelPermission
 from findings.api.serializers import FindingDetailSerializer
 from findings.choices import FindingStatus
 from findings.models import Finding

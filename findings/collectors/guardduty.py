@@ -96,21 +96,16 @@ def finding_record(payload: dict[str, Any]) -> FindingRecord:
         native_severity="" if score is None else f"{float(score):g}",
         aws_state=(AwsState.ARCHIVED if service.get("Archived") else AwsState.ACTIVE).value,
         service_count=int(service.get("Count") or 1),
-        first_seen=parse_time(service.get("EventFirstSeen") or payload.get("CreatedAt")),
-        last_seen=parse_time(service.get("EventLastSeen") or payload.get("UpdatedAt")),
-        aws_created_at=parse_time(payload.get("CreatedAt")),
-        aws_updated_at=parse_time(payload.get("UpdatedAt")),
+        first_seen=aws_time(service.get("EventFirstSeen") or payload.get("CreatedAt")),
+        last_seen=aws_time(service.get("EventLastSeen") or payload.get("UpdatedAt")),
+        aws_created_at=aws_time(payload.get("CreatedAt")),
+        aws_updated_at=aws_time(payload.get("UpdatedAt")),
         resource_type=str(resource.get("ResourceType", "")),
         resource_id=resource_id(resource),
         threat_list_name=_threat_list_name(service),
         raw=json_safe(payload),
         **action,
     )
-
-
-def parse_time(value: Any) -> datetime | None:
-    """GuardDuty's times are ISO strings in boto3 (2024-05-14T09:12:45.128Z), not datetimes."""
-    return aws_time(value)
 
 
 # Where each resource type keeps its identifier (botocore's Resource shape).

@@ -14,7 +14,6 @@ from findings.models.history import (
     FindingOpenCount,
 )
 from findings.models.inspector import FindingVulnerability, InspectorCoverage
-from findings.models.principal import Principal, PrincipalActivity, PrincipalEvent
 
 __all__ = [
     "SEARCH_FIELDS",
@@ -26,9 +25,6 @@ __all__ = [
     "FindingQuerySet",
     "FindingVulnerability",
     "InspectorCoverage",
-    "Principal",
-    "PrincipalActivity",
-    "PrincipalEvent",
     "console_url",
     "search_text",
 ]

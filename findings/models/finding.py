@@ -55,7 +55,7 @@ class FindingQuerySet(models.QuerySet["Finding"]):
     """Queries over findings. Reads for people start from findings.selectors, never from here."""
 
     def open(self) -> FindingQuerySet:
-        """Open findings (CONTRACT.md): AWS says active and our status is open or acknowledged."""
+        """Open findings (docs/api.md, Findings): AWS says active and our status is open or acknowledged."""
         return self.filter(aws_state=AwsState.ACTIVE, status__in=OPEN_STATUSES)
 
 
@@ -85,7 +85,7 @@ class Finding(models.Model):
     severity_rank = models.PositiveSmallIntegerField(default=0, help_text="critical 4 .. info 0")
     severity_score = models.FloatField(null=True, blank=True, help_text="AWS's number as given.")
     native_severity = models.CharField(max_length=64, blank=True, default="")
-    # null: not categorised (CONTRACT.md answers null, distinct from any label)
+    # null: not categorised (the API answers null, distinct from any label: docs/api.md)
     category = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     category_tags = models.JSONField(
         default=list, blank=True, help_text="Secondary categories (findings.categories)."
@@ -199,7 +199,7 @@ class Finding(models.Model):
 
     @property
     def is_open(self) -> bool:
-        """Open as CONTRACT.md means it: AWS says active, our status is open or acknowledged."""
+        """Open as docs/api.md (Findings) means it: AWS says active, our status is open or acknowledged."""
         return self.aws_state == AwsState.ACTIVE and self.status in OPEN_STATUSES
 
     @property

@@ -72,7 +72,7 @@ class FindingChangeClock(models.Model):
 
     Every write to findings locks this row first (select_for_update) and takes a time later than the
     last one, then commits: writers are serialized, so a change feed reading (updated_at, id) in
-    order can never see a later time before an earlier one has committed (see CONVENTIONS.md traps).
+    order can never see a later time before an earlier one has committed (docs/architecture.md, Change feed).
     """
 
     last = models.DateTimeField()

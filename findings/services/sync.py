@@ -29,7 +29,7 @@ __all__ = ["ARCHIVED_SWEEP_EVERY", "CURSOR_OVERLAP", "FindingFeed", "findings_sy
 # Asked again on every run: a finding written at the cursor's edge, or visible late, is not lost.
 CURSOR_OVERLAP = timedelta(minutes=5)
 # AWS does not document whether (un)archiving moves UpdatedAt: a pass over archived ids keeps our
-# archived state right either way (DOMAIN.md).
+# archived state right either way (docs/domain.md, GuardDuty).
 ARCHIVED_SWEEP_EVERY = timedelta(hours=6)
 SWEPT_KEY = "archived_swept_at"
 STORE_BATCH = 1000  # records per store (findings.services.upsert stages and writes them at once)

@@ -2,7 +2,7 @@
 
 The pages (one finding, or many from the list) and the API's PATCH call these two functions. They
 never touch what AWS says (`aws_state` and every field a collect writes), and AWS never touches
-these: CONTRACT.md keeps the two apart.
+these: the API keeps the two apart (docs/api.md, Findings).
 """
 
 from __future__ import annotations

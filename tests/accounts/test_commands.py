@@ -1,4 +1,4 @@
-"""`add_account` and `create_api_token` exactly as CONTRACT.md says."""
+"""`add_account` and `create_api_token` exactly as docs/api.md says."""
 
 from io import StringIO
 

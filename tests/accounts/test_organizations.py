@@ -145,6 +145,8 @@ def test_onboarding_page_shows_policies_and_the_check_button_runs_a_check(
 ):
     import json
 
+    import yaml
+
     client.force_login(alice)
     response = client.post(
         "/accounts/111111111111/check/", {"without_external_id": "on"}, follow=True
@@ -156,12 +158,13 @@ def test_onboarding_page_shows_policies_and_the_check_button_runs_a_check(
     trust = json.loads(response.context["trust_policy"])
     statement = trust["Statement"][0]
     assert statement["Condition"]["StringEquals"]["sts:ExternalId"] == management.external_id
-    assert statement["Principal"]["AWS"] == "arn:aws:iam::999999999999:root"
+    # The hub is an IAM user in the emulator: trusted by its own ARN, learned by the check.
+    assert statement["Principal"]["AWS"] == "arn:aws:iam::999999999999:user/watchpost-hub"
     actions = json.loads(response.context["permissions_policy"])["Statement"][0]["Action"]
     assert "guardduty:GetFindings" in actions and not any(
         ":Put" in a or ":Delete" in a for a in actions
     )
-    template = json.loads(response.context["cloudformation"])
+    template = yaml.safe_load(response.context["cloudformation"])
     assert template["Resources"]["WatchpostRole"]["Type"] == "AWS::IAM::Role"
 
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from accounts.api.pagination import KeysetPagination
+from core.api.pagination import KeysetPagination
 from findings.filtersets import FindingFilterSet
 from findings.models import Finding
 from tests.conftest import bearer_client

@@ -111,3 +111,20 @@ def test_chained_assume_role_is_capped_at_one_hour(emu: Emulator, world: World) 
             ExternalId=EXTERNAL_ID,
             DurationSeconds=7200,
         )
+
+
+def test_the_hub_identity_is_an_iam_user_unless_told_otherwise(emu: Emulator, world: World) -> None:
+    identity = boto3.client("sts").get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:iam::{world.hub_account_id}:user/watchpost-hub"
+    assert identity["UserId"].startswith("AIDA")
+    world.hub_arn = f"arn:aws:sts::{world.hub_account_id}:assumed-role/WatchpostHub/i-0abc"
+    identity = boto3.client("sts").get_caller_identity()
+    assert identity["Arn"] == world.hub_arn
+    assert identity["UserId"].startswith("AROA") and identity["UserId"].endswith(":i-0abc")
+
+
+def test_the_call_log_names_who_signed_each_call(emu: Emulator, world: World) -> None:
+    session_for(PROD).client("sts").get_caller_identity()
+    assume, member = emu.calls[-2:]
+    assert assume.caller_arn == f"arn:aws:iam::{world.hub_account_id}:user/watchpost-hub"
+    assert member.caller_arn == f"arn:aws:sts::{PROD}:assumed-role/{ROLE}/watchpost-test"

@@ -4,8 +4,8 @@ import pytest
 
 from findings.services import finding_upsert_many
 from tests.browser.conftest import login, screenshot
+from tests.findings.categories.test_pages import macie_record
 from tests.findings.conftest import record
-from tests.findings.test_category_pages import macie_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

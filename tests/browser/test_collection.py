@@ -26,9 +26,19 @@ def test_collection_health_renders_hostile_errors_inert(page, alice, account_a) 
 
 
 def test_account_page_shows_onboarding_to_admins(page, alice, account_a) -> None:
+    from accounts.models import HubPrincipal
+
     login(page, "alice")
     page.goto(f"{page.base_url}/accounts/{account_a.account_id}/")
-    assert account_a.external_id in page.locator("#trust-policy").inner_text()
+    assert "does not know yet" in page.locator("#no-hub-principal").inner_text()
+    assert page.locator("#trust-policy").count() == 0  # never a placeholder principal
+    HubPrincipal.objects.create(
+        caller_arn="arn:aws:sts::999999999999:assumed-role/WatchpostHub/i-0abc", learned_by="check"
+    )
+    page.goto(f"{page.base_url}/accounts/{account_a.account_id}/")
+    trust = page.locator("#trust-policy").inner_text()
+    assert account_a.external_id in trust and "role/*/WatchpostHub" in trust
+    assert page.get_by_role("link", name="Download the StackSet template").is_visible()
     assert page.get_by_role("button", name="Check connection").is_visible()
     screenshot(page, "account_onboarding")
     assert page.console_errors == []

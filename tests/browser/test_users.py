@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.services import account_upsert
-from findings.models import Principal
+from principals.models import Principal
 from tests.browser.conftest import login, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]

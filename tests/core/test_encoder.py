@@ -17,9 +17,10 @@ from accounts.models import CollectionRun
 from core.api.encoder import RowEncoder, encoder_for
 from costs.api.serializers import BudgetSerializer, CostAnomalySerializer
 from costs.models import Budget, CostAnomaly
-from findings.api.principals import PrincipalSerializer
 from findings.api.serializers import FindingSerializer
-from findings.models import Finding, FindingVulnerability, Principal
+from findings.models import Finding, FindingVulnerability
+from principals.api.serializers import PrincipalSerializer
+from principals.models import Principal
 from tests.conftest import bearer_client
 from tests.factories import UserFactory
 

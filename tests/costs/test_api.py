@@ -1,4 +1,4 @@
-"""cost-anomalies/, its feedback/, budgets/: scoped, CONTRACT.md's fields, the feedback matrix."""
+"""cost-anomalies/, its feedback/, budgets/: scoped, the fields of docs/api.md, the feedback matrix."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Budgets: collected from every account with notification states; CONTRACT.md's status rule."""
+"""Budgets: collected from every account with notification states; the status rule of docs/api.md."""
 
 from __future__ import annotations
 

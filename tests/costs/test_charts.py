@@ -11,6 +11,7 @@ import plotly
 import plotly.offline
 from django.template.loader import render_to_string
 
+from core.charts import figure_json
 from costs import charts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +83,7 @@ def test_hostile_names_reach_plotly_escaped():
                                "unit": HOSTILE}], link=lambda a: "/budgets/", as_of=AS_OF),
     ]  # fmt: skip
     for fig in figures:
-        data = charts.figure_json(fig)
+        data = figure_json(fig)
         for text in labels(data):
             assert "<a " not in text and "<img" not in text, text
         assert any("&lt;img src=x" in t for t in labels(data))
@@ -91,7 +92,7 @@ def test_hostile_names_reach_plotly_escaped():
 def test_every_point_links_to_its_list_and_every_figure_says_when_its_data_is_from():
     rows = [{"day": date(2024, 5, d), "key": f"svc{n}", "amount": Decimal(n)}
             for d in (1, 2) for n in range(12)]  # fmt: skip
-    fig = charts.figure_json(
+    fig = figure_json(
         charts.stacked_spend_figure(
             rows, title="t", labels={}, as_of=AS_OF, link=lambda k: f"/costs/anomalies/?service={k}"
         )
@@ -100,7 +101,7 @@ def test_every_point_links_to_its_list_and_every_figure_says_when_its_data_is_fr
     assert len(names) == 9 and names[-1] == "Other"  # 8 largest, then the rest
     assert fig["data"][0]["customdata"] == ["/costs/anomalies/?service=svc11"] * 2
     assert fig["layout"]["annotations"][0]["text"] == "Data as of 2024-05-14 10:00 UTC"
-    anomaly = charts.figure_json(
+    anomaly = figure_json(
         charts.anomaly_figure(
             daily=[],
             start=None,

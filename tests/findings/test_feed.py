@@ -3,7 +3,7 @@ later polls `resume` never misses a change and never sees one twice.
 
 Writers run in threads with their own database connections and hold each transaction open for a
 while after taking their change time, so commits land late and out of step with the poller, which
-is the trap of CONVENTIONS.md: with times from the application clock, a row committed late behind a
+is the trap docs/architecture.md (Change feed) explains: with times from the application clock, a row committed late behind a
 position the poller has passed would be missed. findings.services.clock makes times follow commit
 order; this test is the proof.
 """

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from findings.services.categories import findings_recategorise
+from findings.categories.services import findings_recategorise
 
 
 class Command(BaseCommand):

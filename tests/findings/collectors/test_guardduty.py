@@ -10,6 +10,7 @@ import pytest
 
 from accounts.aws import AwsGateway, ServiceNotEnabled
 from findings.collectors import guardduty
+from findings.records import aws_time
 from tests.conftest import emulate_member
 
 SAMPLES = (
@@ -74,10 +75,8 @@ def test_a_port_probe_keeps_port_and_remote_ip(samples):
 
 
 def test_a_malformed_time_is_none_not_an_error():
-    assert guardduty.parse_time("2024-05--2T19:12:45.128Z") is None
-    assert guardduty.parse_time("2024-05-14T09:12:45Z") == datetime(
-        2024, 5, 14, 9, 12, 45, tzinfo=UTC
-    )
+    assert aws_time("2024-05--2T19:12:45.128Z") is None
+    assert aws_time("2024-05-14T09:12:45Z") == datetime(2024, 5, 14, 9, 12, 45, tzinfo=UTC)
 
 
 def test_boto3_timestamps_in_the_payload_are_kept_as_iso_text():

@@ -1,0 +1,73 @@
+"""Figure builders of the categories and Macie pages: plain rows in, a Plotly figure out.
+
+Strings from AWS (bucket names, data types) are escaped for Plotly's pseudo-HTML with core.charts.esc;
+every point carries the list it counts in `customdata` (static/js/charts.js opens it on click).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import plotly.graph_objects as go
+
+from core.charts import GRID, chart_layout, esc
+from findings.charts import SEVERITY_COLOURS
+
+__all__ = ["bar_figure", "category_trend_figure"]
+
+
+def category_trend_figure(rows: Iterable[Mapping[str, Any]]) -> go.Figure:
+    """Open findings per category per day, stacked: rows {day, category, count, url}."""
+    by_category: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_category.setdefault(row["category"], []).append(row)
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=esc(category),
+                x=[r["day"] for r in points],
+                y=[r["count"] for r in points],
+                customdata=[r["url"] for r in points],
+                hovertext=[f"{esc(category)}: {r['count']} open on {r['day']}" for r in points],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+            for category, points in sorted(by_category.items())
+        ]
+    )
+    chart_layout(fig, title="Open findings by category over time", height=380)
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="date", tickformat="%d %b")
+    fig.update_yaxes(rangemode="tozero", gridcolor=GRID)
+    return fig
+
+
+def bar_figure(
+    rows: Iterable[Mapping[str, Any]], *, title: str, colour_by_severity: bool = False
+) -> go.Figure:
+    """A horizontal bar per row {label, count, url} (and `severity` to colour by), largest on top."""
+    rows = list(rows)[::-1]  # Plotly draws the first bar at the bottom
+    colours = [
+        SEVERITY_COLOURS.get(row.get("severity", ""), "#1f5fbf")
+        if colour_by_severity
+        else "#1f5fbf"
+        for row in rows
+    ]
+    fig = go.Figure(
+        go.Bar(
+            orientation="h",
+            x=[row["count"] for row in rows],
+            y=[esc(row["label"]) for row in rows],
+            customdata=[row["url"] for row in rows],
+            hovertext=[f"{esc(row['label'])}: {row['count']} open" for row in rows],
+            hovertemplate="%{hovertext}<extra></extra>",
+            marker={"color": colours},
+            text=[row["count"] for row in rows],
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    chart_layout(fig, title=title, height=max(220, 100 + 28 * len(rows)))
+    fig.update_yaxes(automargin=True, type="category")
+    fig.update_xaxes(rangemode="tozero", gridcolor=GRID)
+    return fig
