@@ -35,6 +35,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
@@ -49,7 +50,7 @@ import django  # noqa: E402
 
 django.setup()
 
-import reads_fill  # noqa: E402
+import reads_fill  # type: ignore[import-not-found]  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -263,9 +264,7 @@ def _dates() -> dict[str, str]:
     from django.utils import timezone
 
     now = timezone.now()
-    return {
-        f"d{days}": (now - timezone.timedelta(days=days)).date().isoformat() for days in (7, 30, 90)
-    }
+    return {f"d{days}": (now - timedelta(days=days)).date().isoformat() for days in (7, 30, 90)}
 
 
 def list_figures(api: Client, *, repeat: int, quick: bool) -> list[Row]:
@@ -304,7 +303,7 @@ def deep_figures(api: Client, *, repeat: int, quick: bool) -> list[Row]:
     from django.utils import timezone
 
     depth = 100 if quick else 1000
-    since = (timezone.now() - timezone.timedelta(days=365)).date().isoformat()
+    since = (timezone.now() - timedelta(days=365)).date().isoformat()
     lists = [
         ("findings/ (default order)", f"{API}findings/"),
         ("findings/?ordering=-last_seen", f"{API}findings/?ordering=-last_seen"),
@@ -412,7 +411,7 @@ def _python_load(url: str, token: str | None, seconds: int) -> float:
     deadline = time.monotonic() + seconds
 
     def client(i: int) -> None:
-        conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
+        conn = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=10)
         while time.monotonic() < deadline:
             conn.request("GET", f"{parsed.path}?{parsed.query}", headers=headers)
             response = conn.getresponse()
@@ -422,7 +421,9 @@ def _python_load(url: str, token: str | None, seconds: int) -> float:
             counts[i] += 1
             if response.getheader("Connection", "").lower() == "close":
                 conn.close()
-                conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
+                conn = http.client.HTTPConnection(
+                    parsed.hostname or "127.0.0.1", parsed.port, timeout=10
+                )
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(4)]
     for thread in threads:
@@ -559,7 +560,7 @@ def main() -> None:
     from django.db import connection as conn
 
     print(
-        f"{args.n:,} findings, PostgreSQL {conn.pg_version}, {os.cpu_count()} cores, "
+        f"{args.n:,} findings, PostgreSQL {conn.pg_version}, {os.cpu_count()} cores, "  # type: ignore[attr-defined]
         f"{time.perf_counter() - started:.0f} s"
     )
     print(table(rows))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import migrations
-from django.db.models import Expression, Lookup, Value
+from django.db.models import Lookup, Value
 
 __all__ = ["ILikeContains", "PostgresOnlyAddIndex"]
 
@@ -19,16 +19,16 @@ class ILikeContains(Lookup):
     lookup_name = "ilike_contains"
     prepare_rhs = False
 
-    def __init__(self, lhs: Expression, rhs: str) -> None:
+    def __init__(self, lhs: Any, rhs: str) -> None:
         super().__init__(lhs, Value(rhs))
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, lhs_params = compiler.compile(self.lhs)
         pattern = f"%{connection.ops.prep_for_like_query(self.rhs.value)}%"
         if connection.vendor == "postgresql":
-            return f"{lhs} ILIKE %s", [*lhs_params, pattern]
+            return f"{lhs} ILIKE %s", (*lhs_params, pattern)
         # SQLite's LIKE ignores the case of ASCII letters, as its icontains does.
-        return f"{lhs} LIKE %s ESCAPE '\\'", [*lhs_params, pattern]
+        return f"{lhs} LIKE %s ESCAPE '\\'", (*lhs_params, pattern)
 
 
 class PostgresOnlyAddIndex(migrations.AddIndex):
@@ -67,13 +67,14 @@ def use_compiled_time_loader(connection: Any) -> None:
     if compiled is None or compiled is TimestamptzLoader:  # no compiled loader: keep Django's
         return
     zone = connection.timezone
+    loader_class: Any = compiled
 
     class CompiledTzLoader(Loader):
         timezone = zone  # Django compares it to decide whether a cursor needs its own loader
 
         def __init__(self, oid: int, context: Any = None) -> None:
             super().__init__(oid, context)
-            self._compiled = compiled(oid, context)
+            self._compiled = loader_class(oid, context)
 
         def load(self, data: Any) -> Any:
             return self._compiled.load(data).replace(tzinfo=zone)

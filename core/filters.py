@@ -164,7 +164,7 @@ class GivenFiltersOnly:
             given = set(data.keys())
             self.base_filters = {
                 name: f
-                for name, f in type(self).base_filters.items()  # type: ignore[attr-defined]
+                for name, f in type(self).base_filters.items()  # type: ignore[misc, has-type]
                 if name in given
             }
         super().__init__(data, queryset, request=request, prefix=prefix)  # type: ignore[call-arg]

@@ -280,10 +280,10 @@ def _partition(queryset: QuerySet[Any], keys: list[Key]) -> Partition | None:
         return None
     if not (fk.many_to_one and not fk.null):
         return None
-    target = fk.related_model._meta.get_field(column)  # type: ignore[union-attr]
+    target = fk.related_model._meta.get_field(column)
     if not target.unique or target.null:
         return None
-    related = fk.related_model._meta  # type: ignore[union-attr]
+    related = fk.related_model._meta
     return Partition(fk.column, related.db_table, related.pk.column, target.column)
 
 

@@ -65,8 +65,10 @@ def finding_overview_for_user(*, user: User, today: date | None = None) -> Findi
     counts = open_counts(user=user, by=("account__account_id", "severity", "type"))
     cells_by: Counter[tuple[str, str]] = Counter()
     for row in counts:
-        cells_by[(row["account__account_id"], row["severity"])] += row["n"]
-    cells = [{"account__account_id": a, "severity": s, "n": n} for (a, s), n in cells_by.items()]
+        cells_by[(row["account__account_id"], row["severity"])] += int(row["n"])
+    cells: list[dict[str, Any]] = [
+        {"account__account_id": a, "severity": s, "n": n} for (a, s), n in cells_by.items()
+    ]
     by_severity: Counter[str] = Counter()
     for cell in cells:
         by_severity[cell["severity"]] += cell["n"]
@@ -128,7 +130,7 @@ def _top_types(counts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     the number is what the linked list shows."""
     rows: Counter[str] = Counter()
     for row in counts:
-        rows[row["type"]] += row["n"]
+        rows[row["type"]] += int(row["n"])
     counted = {name: sum(n for other, n in rows.items() if other.startswith(name)) for name in rows}
     top = sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:TOP_TYPES]
     return [

@@ -22,6 +22,8 @@ class TokenRateThrottle(SimpleRateThrottle):
     """
 
     scope = "token"
+    num_requests: int  # set from the rate by SimpleRateThrottle.__init__
+    duration: int
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if isinstance(request.auth, ApiToken):
@@ -44,9 +46,8 @@ class TokenRateThrottle(SimpleRateThrottle):
         try:
             count = self.cache.incr(counter)
         except ValueError:  # the window's first request (or another process's, just now)
-            count = 1 if self.cache.add(counter, 1, timeout=self.duration + 1) else None
-            if count is None:
-                count = self.cache.incr(counter)
+            first = self.cache.add(counter, 1, timeout=self.duration + 1)
+            count = 1 if first else self.cache.incr(counter)
         self.remaining = (window + 1) * self.duration - now
         return count <= self.num_requests
 

@@ -28,8 +28,9 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Model
 from django.utils import timezone
+from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
-from rest_framework import relations, serializers
+from rest_framework.settings import api_settings
 
 __all__ = ["Computed", "RowEncoder", "encoder_for"]
 
@@ -71,10 +72,10 @@ class _Time:
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _datetime_formatter(field: drf_fields.DateTimeField) -> Callable[[Any], Any] | None:
+def _datetime_formatter(field: drf_fields.DateTimeField) -> Callable[..., Any] | None:
     """The fast formatter for DRF's ISO 8601 output; None (use the field) for any other."""
-    output = getattr(field, "format", drf_fields.api_settings.DATETIME_FORMAT)
-    if output is None or output.lower() != drf_fields.ISO_8601 or hasattr(field, "timezone"):
+    output = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    if output is None or output.lower() != ISO_8601 or hasattr(field, "timezone"):
         return None
     return _Time(field)
 
@@ -133,7 +134,7 @@ class RowEncoder:
     @staticmethod
     def _derive(
         model: type[Model], name: str, field: drf_fields.Field
-    ) -> tuple[str, Callable[[Any], Any] | None]:
+    ) -> tuple[str, Callable[..., Any] | None]:
         if (
             isinstance(
                 field,
@@ -147,9 +148,10 @@ class RowEncoder:
             raise ImproperlyConfigured(
                 f"{name}: a {type(field).__name__} has no column; declare it in computed_columns"
             )
-        path = _model_path(model, field.source)
+        source = field.source or name
+        path = _model_path(model, source)
         if isinstance(field, relations.SlugRelatedField):
-            return _model_path(model, f"{field.source}.{field.slug_field}"), None
+            return _model_path(model, f"{source}.{field.slug_field}"), None
         if isinstance(field, relations.PrimaryKeyRelatedField) and field.pk_field is None:
             return path, None
         if isinstance(field, drf_fields.DateTimeField):

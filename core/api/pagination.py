@@ -52,7 +52,7 @@ class KeysetPagination(pagination.BasePagination):
         return min(size, self.max_page_size) if size > 0 else self.page_size
 
     def paginate_queryset(
-        self, queryset: QuerySet[Any], request: Request, view: Any = None
+        self, queryset: Any, request: Request, view: Any = None
     ) -> list[Any] | None:
         self.request = request
         size = self.get_page_size(request)

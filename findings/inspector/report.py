@@ -224,7 +224,7 @@ def _cells(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
     """Open counts by (account, type, report severity, fix, exploit): one pass feeds the totals,
     severities, types, accounts and fixes."""
     return list(
-        findings.values(
+        findings.values(  # type: ignore[misc]  # report_severity: an annotation
             "account__account_id",
             "account__name",
             "type",
@@ -379,7 +379,9 @@ def _age_days(findings: QuerySet[Finding], now: datetime) -> list[tuple[int, str
         return [(r["days"], r["report_severity"], r["n"]) for r in rows]
     counts: Counter[tuple[int, str]] = Counter(
         ((now - first).days, severity)
-        for first, severity in seen.values_list("first_seen", "report_severity").iterator()
+        for first, severity in seen.values_list(  # type: ignore[misc]  # an annotation
+            "first_seen", "report_severity"
+        ).iterator()
     )
     return [(days, severity, n) for (days, severity), n in counts.items()]
 
@@ -432,8 +434,8 @@ def _resources(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
     """The RESOURCES_SHOWN worst resources: open findings by severity, and the worst CVE (that of
     the highest Inspector score)."""
     per_severity = {s: Count("id", filter=Q(report_severity=s)) for s in REPORT_SEVERITIES}
-    rows = list(
-        findings.values("account", "account__account_id", "region", "resource_id")
+    rows: list[dict[str, Any]] = list(
+        findings.values("account", "account__account_id", "region", "resource_id")  # type: ignore[arg-type]
         .annotate(
             **per_severity,
             total=Count("id"),
