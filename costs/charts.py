@@ -159,6 +159,7 @@ def anomaly_figure(
             customdata=[link, link],
             hovertemplate="%{x}: $%{y:,.2f}<extra></extra>",
         )
+        fig.update_layout(yaxis_tickprefix="$")
         return _layout(fig, title="Expected and actual spend (AWS)", as_of=as_of)
     last = end or start
     days = [row["day"] for row in daily]

@@ -42,6 +42,16 @@ def _short(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+def _short_ticks(labels: list[str], limit: int) -> dict[str, Any]:
+    """Axis settings that show `labels` shortened while the categories stay whole (for the hover
+    and the chart's data table, core.chart_data)."""
+    return {
+        "tickmode": "array",
+        "tickvals": [esc(label) for label in labels],
+        "ticktext": [esc(_short(label, limit)) for label in labels],
+    }
+
+
 def severity_trend_figure(
     rows: Iterable[Mapping[str, Any]], *, links: Mapping[str, str]
 ) -> go.Figure:
@@ -102,8 +112,7 @@ def severity_heatmap_figure(cells: Iterable[Mapping[str, Any]]) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             x=[esc(band.label) for band in bands],
-            # Unique even when shortened: the 12-digit id leads every label.
-            y=[esc(_short(label, 30)) for label in accounts.values()],
+            y=[esc(label) for label in accounts.values()],
             z=z,
             text=hover,  # heatmaps take their hover template's fields from `text`
             texttemplate="%{z}",
@@ -120,7 +129,12 @@ def severity_heatmap_figure(cells: Iterable[Mapping[str, Any]]) -> go.Figure:
     )
     # Categories, always: an account without a name is a label of digits only, which Plotly would
     # otherwise read as a number and place on a numeric axis.
-    fig.update_yaxes(autorange="reversed", automargin=True, type="category")
+    fig.update_yaxes(
+        autorange="reversed",
+        automargin=True,
+        type="category",
+        **_short_ticks(list(accounts.values()), 30),
+    )
     fig.update_xaxes(side="top", showgrid=False, type="category")
     fig.update_layout(margin={"t": 80, "b": 20})
     return fig
@@ -133,7 +147,7 @@ def top_types_figure(rows: Iterable[Mapping[str, Any]]) -> go.Figure:
         go.Bar(
             orientation="h",
             x=[row["count"] for row in rows],
-            y=[esc(_short(row["type"], 44)) for row in rows],
+            y=[esc(row["type"]) for row in rows],
             customdata=[row["url"] for row in rows],
             hovertext=[f"{esc(row['type'])}: {row['count']} open" for row in rows],
             hovertemplate="%{hovertext}<extra></extra>",
@@ -144,6 +158,8 @@ def top_types_figure(rows: Iterable[Mapping[str, Any]]) -> go.Figure:
         )
     )
     chart_layout(fig, title="Top open finding types", height=max(220, 100 + 28 * len(rows)))
-    fig.update_yaxes(automargin=True, type="category")
+    fig.update_yaxes(
+        automargin=True, type="category", **_short_ticks([row["type"] for row in rows], 44)
+    )
     fig.update_xaxes(rangemode="tozero", gridcolor=GRID)
     return fig

@@ -48,6 +48,15 @@ class CommaSeparatedCheckboxes(forms.CheckboxSelectMultiple):
         return CommaSeparatedWidget().value_from_datadict(data, files, name)
 
 
+class CommaSeparatedSelect(forms.Select):
+    """One choice, read as a list as the FilterSet's CSV fields expect (`ordering`): a plain Select
+    would hand "-severity" over as a string, which the field then splits into characters and
+    refuses, so the bound form always failed that field (and rendered it aria-invalid)."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        return CommaSeparatedWidget().value_from_datadict(data, files, name)
+
+
 def finding_filter_form(data: Any, *, accounts: Iterable[AwsAccount]) -> forms.Form:
     """The FindingFilterSet's own form, bound to `data`, with widgets for a page: checkboxes for the
     enums, the person's accounts to choose from, the sort orders by name."""
@@ -62,7 +71,7 @@ def finding_filter_form(data: Any, *, accounts: Iterable[AwsAccount]) -> forms.F
     fields["open"].widget = forms.Select(
         choices=[("", "Any state"), ("true", "Open only"), ("false", "Not open")]
     )
-    fields["ordering"].widget = forms.Select(choices=ORDERINGS)
+    fields["ordering"].widget = CommaSeparatedSelect(choices=ORDERINGS)
     fields["q"].widget.attrs.update(
         placeholder="Title, description, resource, IP", type="search", size=32
     )
