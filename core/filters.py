@@ -140,3 +140,31 @@ class StrictBooleanField(forms.Field):
 
 class StrictBooleanFilter(filters.Filter):
     field_class = StrictBooleanField
+
+
+class GivenFiltersOnly:
+    """A FilterSet that, bound to data, builds only the filters the data names.
+
+    django-filter deep-copies every declared filter and builds a form field for each on every
+    request: for the findings' 35 filters, more time than the page's query. A parameter that is
+    absent filters nothing, so leaving its filter out changes no result. `every_filter=True` (a
+    form that shows every filter) builds them all.
+    """
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: Any = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+        every_filter: bool = False,
+    ) -> None:
+        if data is not None and not every_filter and prefix is None:
+            given = set(data.keys())
+            self.base_filters = {
+                name: f
+                for name, f in type(self).base_filters.items()  # type: ignore[misc, has-type]
+                if name in given
+            }
+        super().__init__(data, queryset, request=request, prefix=prefix)  # type: ignore[call-arg]

@@ -20,7 +20,7 @@ from django.db.models import Max, Min, QuerySet, Sum
 
 from accounts.choices import Source
 from accounts.models import SyncCursor
-from accounts.selectors import account_ids_for_user, account_list_for_user
+from accounts.selectors import account_ids_for_user, account_list_for_user, scoped_to_user
 from costs.filtersets import BudgetFilterSet, CostAnomalyFilterSet
 from costs.models import Budget, CeRequestLog, CostAnomaly, CostDaily, CostForecast
 
@@ -68,8 +68,8 @@ def budget_list_for_user(
     *, user: User, filters: Mapping[str, Any] | None = None
 ) -> QuerySet[Budget]:
     """Current budgets (not removed) of the accounts `user` sees, narrowed by BudgetFilterSet."""
-    budgets = Budget.objects.filter(
-        account__in=account_ids_for_user(user=user), removed_at__isnull=True
+    budgets = scoped_to_user(
+        Budget.objects.filter(removed_at__isnull=True), user=user
     ).select_related("account")
     if filters is None:
         return budgets

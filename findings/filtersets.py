@@ -10,9 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
-from django.db.models import Q, QuerySet
+from django.db import connections
+from django.db.models import F, Q, QuerySet
 
-from core.filters import ChoicesFilter, MultipleValueFilter, StrictBooleanFilter, TimeFilter
+from core.db import ILikeContains
+from core.filters import (
+    ChoicesFilter,
+    GivenFiltersOnly,
+    MultipleValueFilter,
+    StrictBooleanFilter,
+    TimeFilter,
+)
 from findings.choices import (
     OPEN_STATUSES,
     AwsState,
@@ -22,7 +30,7 @@ from findings.choices import (
     Severity,
     VulnerabilityType,
 )
-from findings.models import Finding
+from findings.models import SEARCH_FIELDS, Finding, search_text
 
 UNCATEGORISED = "uncategorised"  # the category filter's name for findings without one
 
@@ -42,7 +50,7 @@ class FindingOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*ordering, last)
 
 
-class FindingFilterSet(filters.FilterSet):
+class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
     """Every filter of `findings/` (docs/api.md, Findings), plus a few of our own (open, remote_ip...)."""
 
     source = ChoicesFilter(choices=FindingSource.choices)
@@ -141,7 +149,8 @@ class FindingFilterSet(filters.FilterSet):
         """Any of the finding's vulnerable packages, by its whole name (case-insensitive)."""
         if not value:
             return qs
-        return qs.filter(vulnerability__package_names__icontains=f"\n{value.strip()}\n")
+        # ILIKE: the trigram index on package_names answers it (core.db.ILikeContains).
+        return qs.filter(ILikeContains(F("vulnerability__package_names"), f"\n{value.strip()}\n"))
 
     def filter_fix_available(
         self, qs: QuerySet[Finding], name: str, value: bool | None
@@ -153,15 +162,21 @@ class FindingFilterSet(filters.FilterSet):
         return qs.filter(vulnerability__fix_available__in=wanted)
 
     def filter_q(self, qs: QuerySet[Finding], name: str, value: str) -> QuerySet[Finding]:
+        """Any of SEARCH_FIELDS contains `value`, in any case.
+
+        On PostgreSQL one ILIKE over the fields joined by newlines, which their trigram index
+        answers (and whose statistics the planner has, so a common word walks the list's order
+        instead); a match across two fields would have to hold the newline, so only a value that
+        holds one is also checked field by field. SQLite checks each field (icontains)."""
         if not value:
             return qs
-        return qs.filter(
-            Q(title__icontains=value)
-            | Q(description__icontains=value)
-            | Q(resource_id__icontains=value)
-            | Q(remote_ip__icontains=value)
-            | Q(source_id__icontains=value)
-        )
+        match = Q()
+        for field in SEARCH_FIELDS:
+            match |= Q(**{f"{field}__icontains": value})
+        if connections[qs.db].vendor != "postgresql":
+            return qs.filter(match)
+        qs = qs.filter(ILikeContains(search_text(), value))
+        return qs.filter(match) if "\n" in value else qs
 
     def filter_open(self, qs: QuerySet[Finding], name: str, value: bool | None) -> QuerySet:
         if value is None:

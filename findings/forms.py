@@ -60,7 +60,7 @@ class CommaSeparatedSelect(forms.Select):
 def finding_filter_form(data: Any, *, accounts: Iterable[AwsAccount]) -> forms.Form:
     """The FindingFilterSet's own form, bound to `data`, with widgets for a page: checkboxes for the
     enums, the person's accounts to choose from, the sort orders by name."""
-    form = FindingFilterSet(data=data, queryset=None).form  # type: ignore[arg-type]
+    form = FindingFilterSet(data=data, queryset=None, every_filter=True).form  # type: ignore[arg-type]
     fields = form.fields
     for name in ("severity", "source", "status", "aws_state"):
         fields[name].widget = CommaSeparatedCheckboxes(choices=fields[name].choices)

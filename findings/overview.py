@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Max, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -24,7 +24,7 @@ from accounts.selectors import (
 )
 from findings.choices import FindingSource, Severity
 from findings.models import Finding, FindingDailyCount
-from findings.selectors import User, finding_list_for_user
+from findings.selectors import User, finding_list_for_user, open_counts
 
 __all__ = [
     "FindingOverview",
@@ -62,7 +62,13 @@ def finding_overview_for_user(*, user: User, today: date | None = None) -> Findi
     """The overview of the findings `user` may see (nothing for a person without access)."""
     today = today or timezone.localdate()
     open_findings = finding_list_for_user(user=user).open().order_by()
-    cells = list(open_findings.values("account__account_id", "severity").annotate(n=Count("id")))
+    counts = open_counts(user=user, by=("account__account_id", "severity", "type"))
+    cells_by: Counter[tuple[str, str]] = Counter()
+    for row in counts:
+        cells_by[(row["account__account_id"], row["severity"])] += int(row["n"])
+    cells: list[dict[str, Any]] = [
+        {"account__account_id": a, "severity": s, "n": n} for (a, s), n in cells_by.items()
+    ]
     by_severity: Counter[str] = Counter()
     for cell in cells:
         by_severity[cell["severity"]] += cell["n"]
@@ -77,7 +83,7 @@ def finding_overview_for_user(*, user: User, today: date | None = None) -> Findi
         for s in Severity
     ]
     overview.heatmap = _heatmap(user, cells)
-    overview.top_types = _top_types(open_findings)
+    overview.top_types = _top_types(counts)
     overview.trend = _trend(user, today, by_severity)
     overview.newest = list(
         open_findings.filter(severity__in=[Severity.CRITICAL, Severity.HIGH])
@@ -118,11 +124,13 @@ def _heatmap(user: User, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _top_types(open_findings: Any) -> list[dict[str, Any]]:
+def _top_types(counts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The most frequent open types. The list's `type` filter is a prefix (docs/api.md, Findings), so each
     type counts every type it prefixes (Backdoor:EC2/C&CActivity.B takes in its !DNS variant):
     the number is what the linked list shows."""
-    rows = dict(open_findings.values_list("type").annotate(n=Count("id")))
+    rows: Counter[str] = Counter()
+    for row in counts:
+        rows[row["type"]] += int(row["n"])
     counted = {name: sum(n for other, n in rows.items() if other.startswith(name)) for name in rows}
     top = sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:TOP_TYPES]
     return [

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_list_for_user
 from core.charts import figure_json
 from core.csvstream import csv_response
+from core.keyset import count_capped, keyset_page
 from findings import charts
 from findings.choices import WORKFLOW_EVENT_KINDS, FindingStatus
 from findings.details import finding_actor_facts
@@ -31,7 +32,6 @@ from findings.forms import (
     assignable_people,
     finding_filter_form,
 )
-from findings.keyset import count_capped, keyset_page
 from findings.overview import finding_overview_for_user
 from findings.selectors import finding_get_for_user, finding_list_for_user
 from findings.services.workflow import (
@@ -41,6 +41,26 @@ from findings.services.workflow import (
 )
 
 PAGE_SIZE = 50
+# What a row of the page shows, and every sort order's columns (the cursor is made of them).
+PAGE_COLUMNS = (
+    "id",
+    "severity",
+    "severity_rank",
+    "severity_score",
+    "title",
+    "type",
+    "account__account_id",
+    "account__name",
+    "region",
+    "resource_type",
+    "resource_id",
+    "status",
+    "aws_state",
+    "service_count",
+    "first_seen",
+    "last_seen",
+    "updated_at",
+)
 # Parameters of the page itself, not filters: never passed on to the API twin or the CSV.
 _PAGE_PARAMS = ("cursor", "page")
 # Sortable columns: (FilterSet ordering name, first direction when clicked).
@@ -82,7 +102,12 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     form = finding_filter_form(filters, accounts=account_list_for_user(user=request.user))
     context: dict[str, Any] = {"form": form, "filters": filters.urlencode()}
     try:
-        findings = finding_list_for_user(user=request.user, filters=filters).defer("raw")
+        findings = (
+            finding_list_for_user(user=request.user, filters=filters)
+            .select_related(None)
+            .select_related("account")
+            .only(*PAGE_COLUMNS)
+        )
         page = keyset_page(findings, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     except ValidationError as exc:
         context["errors"] = exc.message_dict

@@ -9,14 +9,14 @@ import django_filters as filters
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q, QuerySet
 
-from core.filters import ChoicesFilter, MultipleValueFilter
+from core.filters import ChoicesFilter, GivenFiltersOnly, MultipleValueFilter
 from principals.choices import IdentityType, UserTier
 from principals.models import Principal
 
 NO_TIER = "none"  # the tier filter's value for AWS services, which have none
 
 
-class PrincipalFilterSet(filters.FilterSet):
+class PrincipalFilterSet(GivenFiltersOnly, filters.FilterSet):
     """Principals by account, tier (or `none`), identity type and text (name, ARN, sessions)."""
 
     account = MultipleValueFilter(

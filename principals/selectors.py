@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 
 from accounts.models import SyncCursor
-from accounts.selectors import account_ids_for_user
+from accounts.selectors import account_ids_for_user, scoped_to_user
 from findings.choices import FindingSource
 from findings.models import Finding
 from principals.choices import IdentityType, UserTier
@@ -34,9 +34,9 @@ def principal_list_for_user(
         output_field=IntegerField(),
     )
     principals = (
-        Principal.objects.filter(account__in=account_ids_for_user(user=user))
+        scoped_to_user(Principal.objects.all(), user=user)
         .select_related("account")
-        .alias(tier_rank=rank)
+        .annotate(tier_rank=rank)
         .order_by("tier_rank", "-last_seen", "id")
     )
     if filters is None:
@@ -52,9 +52,13 @@ def principal_get_for_user(*, user: User, pk: int) -> Principal | None:
     return principal_list_for_user(user=user).filter(pk=pk).first()
 
 
-def principal_counts(*, principals: QuerySet[Principal]) -> dict[str, dict[str, int]]:
-    """Counts by tier (`none` for AWS services) and by identity type, in one query."""
-    rows = principals.order_by().values("tier", "identity_type").annotate(n=Count("id"))
+def principal_counts(
+    *, principals: QuerySet[Principal], rows: list[dict[str, Any]] | None = None
+) -> dict[str, dict[str, int]]:
+    """Counts by tier (`none` for AWS services) and by identity type, in one query (none when
+    given principal_tier_by_type's rows)."""
+    if rows is None:
+        rows = principal_tier_by_type(principals=principals)
     tiers = {t.value: 0 for t in UserTier} | {"none": 0}
     types = {t.value: 0 for t in IdentityType}
     for row in rows:

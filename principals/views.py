@@ -41,18 +41,17 @@ def _filter_form(form: Any, request: HttpRequest) -> Any:
 def principal_list(request: HttpRequest) -> HttpResponse:
     """Principals by tier (counts and list) and identity type, filtered by account, tier, identity
     type and text."""
-    filterset = PrincipalFilterSet(request.GET or None)
+    filterset = PrincipalFilterSet(request.GET or None, every_filter=True)
     try:
         principals = selectors.principal_list_for_user(user=request.user, filters=request.GET)
     except ValidationError:
         principals = selectors.principal_list_for_user(user=request.user).none()
-    figure = charts.principals_by_type_figure(
-        selectors.principal_tier_by_type(principals=principals), link=_users_url
-    )
+    by_type = selectors.principal_tier_by_type(principals=principals)  # one query for both
+    figure = charts.principals_by_type_figure(by_type, link=_users_url)
     context = {
         "form": _filter_form(filterset.form, request),
         "page": Paginator(principals, PAGE_SIZE).get_page(request.GET.get("page")),
-        "counts": selectors.principal_counts(principals=principals),
+        "counts": selectors.principal_counts(principals=principals, rows=by_type),
         "tiers": [*UserTier.choices, (NO_TIER, "No tier")],
         "fig_types": figure_json(figure),
         "as_of": selectors.principals_as_of_for_user(user=request.user),

@@ -42,6 +42,15 @@ def _eager_celery() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (cached reports, rate limit counters)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     """Test users need no PBKDF2 slowness (about 0.3 s a password)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

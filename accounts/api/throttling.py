@@ -13,10 +13,17 @@ from accounts.models import ApiToken
 class TokenRateThrottle(SimpleRateThrottle):
     """WATCHPOST_API_RATE requests per token (default 1200 a minute: a poller never meets it).
 
-    Counted in the shared cache (Redis in production), so every web process shares one budget.
+    Counted in the shared cache (Redis in production), so every web process shares one budget. A
+    counter per token and window of the rate's duration, incremented atomically: one small write
+    a request, where DRF's own throttle reads and rewrites the list of every request's time in the
+    window (at 200 requests a second, thousands of floats pickled each time), and races between
+    processes. A fixed window lets a client send up to twice the rate across a window's edge;
+    the rate is a guard against runaway scripts, not a billing meter.
     """
 
     scope = "token"
+    num_requests: int  # set from the rate by SimpleRateThrottle.__init__
+    duration: int
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if isinstance(request.auth, ApiToken):
@@ -26,3 +33,23 @@ class TokenRateThrottle(SimpleRateThrottle):
         else:
             ident = f"anon-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        counter = f"{key}:{window}"
+        try:
+            count = self.cache.incr(counter)
+        except ValueError:  # the window's first request (or another process's, just now)
+            first = self.cache.add(counter, 1, timeout=self.duration + 1)
+            count = 1 if first else self.cache.incr(counter)
+        self.remaining = (window + 1) * self.duration - now
+        return count <= self.num_requests
+
+    def wait(self) -> float | None:
+        return max(1.0, self.remaining)

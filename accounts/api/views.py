@@ -22,6 +22,7 @@ from accounts.filtersets import CollectionRunFilterSet
 from accounts.models import AwsAccount, CollectionRun
 from accounts.selectors import account_list_for_user, collection_run_list_for_user
 from accounts.services import account_save, account_set_payer
+from core.api.mixins import EncodedListMixin
 from core.api.permissions import HasModelPermission
 
 
@@ -84,7 +85,7 @@ class AwsAccountViewSet(
         return dict(serializer.validated_data)
 
 
-class CollectionRunViewSet(viewsets.ReadOnlyModelViewSet):
+class CollectionRunViewSet(EncodedListMixin, viewsets.ReadOnlyModelViewSet):
     """Collection runs of the caller's accounts, newest first; filter by account, region, source,
     outcome and start time."""
 

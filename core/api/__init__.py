@@ -1,0 +1,1 @@
+"""DRF plumbing shared by every app's API."""

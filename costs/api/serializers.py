@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api.encoder import Computed
 from costs.choices import AnomalyFeedback
 from costs.models import Budget, CostAnomaly
 
@@ -12,6 +13,9 @@ class CostAnomalySerializer(serializers.ModelSerializer):
     """A Cost Explorer anomaly; AWS's strings verbatim, `feedback` null when none was given."""
 
     feedback = serializers.SerializerMethodField()
+    computed_columns = {  # lists encode values() rows (core.api.encoder)
+        "feedback": Computed(needs=("feedback",), value=lambda row: row["feedback"] or None),
+    }
 
     class Meta:
         model = CostAnomaly

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.permissions import TokenScopePermission
+from core.api.mixins import EncodedListMixin
 from core.api.permissions import HasModelPermission
 from costs.api.serializers import (
     AnomalyFeedbackSerializer,
@@ -23,7 +24,7 @@ from costs.selectors import anomaly_list_for_user, budget_list_for_user
 from costs.services import AnomalyFeedbackRefused, anomaly_feedback_send
 
 
-class CostAnomalyViewSet(viewsets.ReadOnlyModelViewSet):
+class CostAnomalyViewSet(EncodedListMixin, viewsets.ReadOnlyModelViewSet):
     """Cost anomalies of the caller's accounts, newest first; filter by account, service, dates,
     min_impact, feedback (or `none`) and severity. POST feedback/ sends feedback to AWS."""
 
@@ -58,7 +59,7 @@ class CostAnomalyViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(CostAnomalySerializer(anomaly, context={"request": request}).data)
 
 
-class BudgetViewSet(viewsets.ReadOnlyModelViewSet):
+class BudgetViewSet(EncodedListMixin, viewsets.ReadOnlyModelViewSet):
     """Budgets of the caller's accounts; filter by account, status and budget_type."""
 
     serializer_class = BudgetSerializer

@@ -1,4 +1,6 @@
-"""Pages of findings: by number, or, with `updated_since`, the change feed keyed on (updated_at, id)."""
+"""Pages of findings: keyset pages in any ordering (core.api.pagination), or, with
+`updated_since`, the change feed keyed on (updated_at, id) with its own cursor (kept as it was, so
+`resume` links stored by ticketing tools stay valid)."""
 
 from __future__ import annotations
 
@@ -8,14 +10,22 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.query import ValuesIterable
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from core.api.pagination import PageNumberPagination
+from core.api.pagination import KeysetPagination
+from core.keyset import count_capped, keys_of, with_key_columns
 
 Position = tuple[datetime, int]
+
+
+def _position(row: Any) -> Position:
+    if isinstance(row, dict):
+        return (row["updated_at"], row["id"])
+    return (row.updated_at, row.pk)
 
 
 def cursor_encode(position: Position) -> str:
@@ -39,8 +49,8 @@ def cursor_decode(token: str) -> Position:
     return position
 
 
-class FindingPagination(PageNumberPagination):
-    """Page numbers; with `updated_since`, keyset pages ordered by (updated_at, id).
+class FindingPagination(KeysetPagination):
+    """Keyset pages; with `updated_since`, the change feed ordered by (updated_at, id).
 
     The feed's pages carry `next` (null on the last page) and `resume`: the changes after the page's
     last item, to poll later. `updated_at` follows commit order (findings.services.clock), so a
@@ -48,7 +58,6 @@ class FindingPagination(PageNumberPagination):
     """
 
     feed_param = "updated_since"
-    cursor_query_param = "cursor"
 
     def paginate_queryset(
         self, queryset: QuerySet[Any], request: Request, view: Any = None
@@ -61,13 +70,15 @@ class FindingPagination(PageNumberPagination):
         token = request.query_params.get(self.cursor_query_param)
         position = cursor_decode(token) if token else None
         ordered = queryset.order_by("updated_at", "id")
-        self.feed_count = ordered.count()
+        if ordered._iterable_class is ValuesIterable:  # the list encoder's rows: add the keys
+            ordered = with_key_columns(ordered, keys_of(ordered))
+        self.count, self.count_exact = count_capped(queryset, self.count_cap)
         if position is not None:
             moment, pk = position
             ordered = ordered.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=pk))
         rows = list(ordered[: size + 1])
         more, rows = len(rows) > size, rows[:size]
-        last = (rows[-1].updated_at, rows[-1].pk) if rows else position
+        last = _position(rows[-1]) if rows else position
         self.resume_link = self._link(last)
         self.next_link = self._link(last) if more else None
         return rows
@@ -83,7 +94,8 @@ class FindingPagination(PageNumberPagination):
             return super().get_paginated_response(data)
         return Response(
             {
-                "count": self.feed_count,
+                "count": self.count,
+                "count_exact": self.count_exact,
                 "next": self.next_link,
                 "previous": None,
                 "resume": self.resume_link,
@@ -102,13 +114,10 @@ class FindingPagination(PageNumberPagination):
         return response
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        return [
-            *super().get_schema_operation_parameters(view),
-            {
-                "name": self.cursor_query_param,
-                "required": False,
-                "in": "query",
-                "description": "With updated_since: the position given by a next or resume link.",
-                "schema": {"type": "string"},
-            },
-        ]
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.cursor_query_param:
+                parameter["description"] = (
+                    "A position given by a next, previous or (with updated_since) resume link."
+                )
+        return parameters

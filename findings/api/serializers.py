@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.encoder import Computed, RowEncoder
 from core.api.serializers import BlankChoicesModelSerializer
-from findings.models import Finding, FindingEvent, FindingVulnerability
+from findings.models import Finding, FindingEvent, FindingVulnerability, console_url
 
 FINDING_FIELDS = [
     "id",
@@ -85,9 +90,49 @@ class VulnerabilitySerializer(BlankChoicesModelSerializer):
         return instance.finding.type.lower()
 
 
+@cache
+def _vulnerability_encoder() -> RowEncoder:
+    return RowEncoder(
+        VulnerabilitySerializer,
+        prefix="vulnerability__",
+        exclude=("vulnerability_type", "inspector_score"),
+    )
+
+
+def _vulnerability_row(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`vulnerability` of a list row (core.api.encoder): what VulnerabilitySerializer answers."""
+    if row["vulnerability__finding"] is None:
+        return None
+    score = row["severity_score"]
+    return {
+        "vulnerability_type": row["type"].lower(),
+        "inspector_score": None if score is None else float(score),
+        **_vulnerability_encoder().encode_row(row),
+    }
+
+
 class FindingSerializer(serializers.ModelSerializer):
     """A finding as lists show it (no payload, no history); `vulnerability` is null except for
-    Inspector."""
+    Inspector. Lists encode it from `values()` rows (core.api.encoder): a field that is not a
+    column declares how in `computed_columns`."""
+
+    computed_columns = {
+        "console_url": Computed(
+            needs=("source", "region", "source_id"),
+            value=lambda row: console_url(
+                source=row["source"], region=row["region"], source_id=row["source_id"]
+            ),
+        ),
+        "vulnerability": Computed(
+            needs=(
+                "type",
+                "severity_score",
+                "vulnerability__finding",
+                *(f"vulnerability__{name}" for name in VULNERABILITY_FIELDS),
+            ),
+            value=_vulnerability_row,
+        ),
+    }
 
     account_id = serializers.CharField(source="account.account_id", read_only=True)
     assignee = serializers.SlugRelatedField(

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from core.api.mixins import EncodedListMixin
 from core.api.schema import SingleObjectSchema
 from findings.api.export import FindingExportMixin
 from findings.api.pagination import FindingPagination
@@ -25,14 +26,21 @@ from findings.api.workflow import FindingWorkflowMixin
 from findings.filtersets import FindingFilterSet
 from findings.inspector.report import REPORT_FILTERS, inspector_report_for_user
 from findings.models import Finding
-from findings.selectors import finding_list_for_user, finding_summary
+from findings.selectors import (
+    finding_list_for_user,
+    finding_summary,
+    finding_summary_from_counts,
+)
 
 
-class FindingViewSet(FindingWorkflowMixin, FindingExportMixin, viewsets.ReadOnlyModelViewSet):
+class FindingViewSet(
+    EncodedListMixin, FindingWorkflowMixin, FindingExportMixin, viewsets.ReadOnlyModelViewSet
+):
     """Findings of the accounts the caller may see, whatever their state unless a filter says;
     with `updated_since`, the change feed ordered by (updated_at, id). GET {id} sends an ETag;
     PATCH {id} (If-Match) writes the workflow back (findings.api.workflow); export/ streams the
-    filtered set as JSON, CSV or OCSF (findings.api.export)."""
+    filtered set as JSON, CSV or OCSF (findings.api.export). The list is encoded from `values()`
+    rows (core.api.mixins.EncodedListMixin), exactly as FindingSerializer would."""
 
     filterset_class = FindingFilterSet
     pagination_class = FindingPagination
@@ -61,6 +69,8 @@ class FindingSummaryViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=FindingSummarySerializer)
     def list(self, request: Request) -> Response:
+        if not any(name in request.query_params for name in FindingFilterSet.base_filters):
+            return Response(finding_summary_from_counts(user=request.user))
         return Response(finding_summary(findings=self.filter_queryset(self.get_queryset())))
 
 

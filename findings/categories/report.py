@@ -6,21 +6,26 @@ Every count is what the findings page lists for one query string (the `url` besi
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.selectors import account_ids_for_user
 from findings.categories import CATEGORIES, UNCATEGORISED
 from findings.choices import SEVERITY_RANK, FindingSource, Severity
 from findings.filtersets import UNCATEGORISED as UNCATEGORISED_PARAM
-from findings.models import FindingDailyCount
+from findings.models import Finding, FindingDailyCount
 from findings.overview import finding_list_url
-from findings.selectors import User, finding_list_for_user
+from findings.report_cache import report_cached
+from findings.selectors import User, finding_list_for_user, open_counts
 
 __all__ = ["CategoryReport", "MacieReport", "category_report_for_user", "macie_report_for_user"]
 
@@ -51,13 +56,10 @@ class CategoryReport:
 def category_report_for_user(*, user: User, today: date | None = None) -> CategoryReport:
     """Open GuardDuty and Macie findings of `user`'s accounts by category and severity."""
     today = today or timezone.localdate()
-    rows = (
-        finding_list_for_user(user=user)
-        .open()
-        .filter(source__in=[FindingSource.GUARDDUTY, FindingSource.MACIE])
-        .order_by()
-        .values("category", "severity")
-        .annotate(n=Count("id"))
+    rows = open_counts(
+        user=user,
+        by=("category", "severity"),
+        sources=[FindingSource.GUARDDUTY, FindingSource.MACIE],
     )
     counts: dict[str | None, Counter[str]] = defaultdict(Counter)
     for row in rows:
@@ -130,13 +132,58 @@ class MacieReport:
 
 
 def macie_report_for_user(*, user: User, top: int = 10) -> MacieReport:
-    """What Macie found in `user`'s accounts, worst first."""
-    findings = list(
-        finding_list_for_user(user=user)
-        .open()
-        .filter(source=FindingSource.MACIE)
-        .order_by()
-        .values(
+    """What Macie found in `user`'s accounts, worst first.
+
+    On PostgreSQL every section is an SQL aggregate (a large organisation holds hundreds of
+    thousands of Macie findings), cached until the Macie data changes (findings.report_cache);
+    on SQLite, the demo's database, the rows are counted here.
+    tests/findings/test_category_pages.py checks that both give the same report."""
+    findings = finding_list_for_user(user=user).open().filter(source=FindingSource.MACIE)
+    findings = findings.select_related(None).order_by()
+    if connections[findings.db].vendor != "postgresql":
+        return macie_report_from_rows(findings, top)
+    return report_cached(
+        name="macie",
+        source=FindingSource.MACIE,
+        user=user,
+        filters={"top": top},
+        compute=lambda: _macie_report_sql(findings, top),
+    )
+
+
+def _ranked(counts: Mapping[str | None, int]) -> list[tuple[str | None, int]]:
+    """Most first, ties by name: the same order whichever way the counts were made."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0] or ""))
+
+
+def _macie_sections(
+    report: MacieReport, categories: Counter[str | None], severities: Counter[str]
+) -> None:
+    report.by_category = [
+        {
+            "label": c or UNCATEGORISED,
+            "count": n,
+            "url": _macie_url(category=c or UNCATEGORISED_PARAM),
+        }
+        for c, n in _ranked(categories)
+    ]
+    report.by_severity = [
+        {
+            "label": s.label,
+            "severity": s.value,
+            "count": severities[s],
+            "url": _macie_url(severity=s),
+        }
+        for s in Severity
+        if severities[s]
+    ]
+
+
+def macie_report_from_rows(findings: QuerySet[Finding], top: int) -> MacieReport:
+    """The Macie report counted from the rows (SQLite, and the reference the SQL path is tested
+    against)."""
+    rows = list(
+        findings.values(
             "account__account_id",
             "bucket",
             "type",
@@ -146,29 +193,114 @@ def macie_report_for_user(*, user: User, top: int = 10) -> MacieReport:
             "public_access",
         )
     )
-    report = MacieReport(total=len(findings))
-    category = Counter(f["category"] for f in findings)
-    report.by_category = [
-        {
-            "label": c or UNCATEGORISED,
-            "count": n,
-            "url": _macie_url(category=c or UNCATEGORISED_PARAM),
-        }
-        for c, n in category.most_common()
-    ]
-    severity = Counter(f["severity"] for f in findings)
-    report.by_severity = [
-        {"label": s.label, "severity": s.value, "count": severity[s], "url": _macie_url(severity=s)}
-        for s in Severity
-        if severity[s]
-    ]
-    buckets = Counter(f["bucket"] for f in findings if f["bucket"])
+    report = MacieReport(total=len(rows))
+    _macie_sections(
+        report, Counter(f["category"] for f in rows), Counter(f["severity"] for f in rows)
+    )
+    buckets = Counter(f["bucket"] for f in rows if f["bucket"])
     report.by_bucket = [
-        {"label": b, "count": n, "url": _macie_url(bucket=b)} for b, n in buckets.most_common(top)
+        {"label": b, "count": n, "url": _macie_url(bucket=b)} for b, n in _ranked(buckets)[:top]
     ]
-    report.sensitive_types = _sensitive_types(findings)
-    report.exposed_buckets = _exposed_buckets(findings)
+    report.sensitive_types = _sensitive_types(rows)
+    report.exposed_buckets = _exposed_buckets(rows)
     return report
+
+
+def _macie_report_sql(findings: QuerySet[Finding], top: int) -> MacieReport:
+    cells = list(findings.values("category", "severity").annotate(n=Count("id")))
+    report = MacieReport(total=sum(c["n"] for c in cells))
+    categories: Counter[str | None] = Counter()
+    severities: Counter[str] = Counter()
+    for cell in cells:
+        categories[cell["category"]] += cell["n"]
+        severities[cell["severity"]] += cell["n"]
+    _macie_sections(report, categories, severities)
+    buckets = (
+        findings.exclude(bucket="")
+        .values("bucket")
+        .annotate(n=Count("id"))
+        .order_by("-n", "bucket")[:top]
+    )
+    report.by_bucket = [
+        {"label": r["bucket"], "count": r["n"], "url": _macie_url(bucket=r["bucket"])}
+        for r in buckets
+    ]
+    report.sensitive_types = _sensitive_types_sql(findings)
+    report.exposed_buckets = _exposed_buckets_sql(findings)
+    return report
+
+
+def _subquery(findings: QuerySet[Finding]) -> tuple[str, list[Any]] | None:
+    """The findings as an SQL subquery with plainly named columns; None when they can only be
+    none (a person without access)."""
+    try:
+        sql, params = (
+            findings.annotate(acct=F("account__account_id"))
+            .values("acct", "bucket", "type", "severity_rank", "sensitive_data", "public_access")
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:
+        return None
+    return sql, list(params)
+
+
+def _sensitive_types_sql(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
+    subquery = _subquery(findings)
+    if subquery is None:
+        return []
+    sql, params = subquery
+    query = (
+        "SELECT e.key, SUM(e.value::numeric)::bigint, COUNT(*) "  # noqa: S608 - Django's SQL
+        f"FROM ({sql}) f, jsonb_each_text(f.sensitive_data) e GROUP BY e.key"
+    )
+    with connections[findings.db].cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    return [
+        {"type": kind, "occurrences": n, "findings": count, "url": _macie_url(sensitive_data=kind)}
+        for kind, n, count in sorted(rows, key=lambda r: (-r[1], r[0]))
+    ]
+
+
+def _exposed_buckets_sql(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
+    """Buckets public or shared that hold sensitive data, the worst severity first."""
+    subquery = _subquery(findings)
+    if subquery is None:
+        return []
+    sql, params = subquery
+    shared = ", ".join(["%s"] * len(SHARED_TYPES))
+    query = (
+        "SELECT f.acct, f.bucket, BOOL_OR(COALESCE(f.public_access, false)), "  # noqa: S608
+        f"BOOL_OR(f.type IN ({shared})), COUNT(*), MAX(f.severity_rank), "
+        "(SELECT jsonb_object_agg(k, n) FROM (SELECT e.key AS k, SUM(e.value::numeric)::bigint AS n "
+        " FROM jsonb_array_elements(jsonb_agg(f.sensitive_data)) d, jsonb_each_text(d) e "
+        " GROUP BY e.key) s) "
+        f"FROM ({sql}) f WHERE f.bucket <> '' GROUP BY f.acct, f.bucket"
+    )
+    with connections[findings.db].cursor() as cursor:
+        cursor.execute(query, [*SHARED_TYPES, *params])
+        rows = cursor.fetchall()
+    label = {rank: severity for severity, rank in SEVERITY_RANK.items()}
+    exposed = []
+    for account_id, bucket, public, is_shared, n, worst, sensitive in rows:
+        sensitive = json.loads(sensitive) if isinstance(sensitive, str) else sensitive
+        if not (public or is_shared) or not sensitive:
+            continue
+        exposed.append(
+            {
+                "account_id": account_id,
+                "bucket": bucket,
+                "public": bool(public),
+                "shared": bool(is_shared),
+                "sensitive": sorted(sensitive),
+                "findings": n,
+                "worst": label[max(worst, 0)],
+                "occurrences": sum(int(v) for v in sensitive.values()),
+                "url": _macie_url(bucket=bucket, account=account_id),
+            }
+        )
+    exposed.sort(key=lambda r: (-SEVERITY_RANK[r["worst"]], -r["occurrences"], r["bucket"]))
+    return exposed
 
 
 def _macie_url(**filters: str) -> str:
@@ -189,7 +321,7 @@ def _sensitive_types(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "findings": in_findings[kind],
             "url": _macie_url(sensitive_data=kind),
         }
-        for kind, n in occurrences.most_common()
+        for kind, n in sorted(occurrences.items(), key=lambda item: (-item[1], item[0]))
     ]
 
 

@@ -1,30 +1,50 @@
 """The Inspector report's data: open vulnerabilities, coverage, top risks, CVEs, fixes, ages and
 resources, organisation-wide or per account, scoped to the person asking (fails closed).
 
-One read of the open findings (a `values()` row each) feeds every section, so the report costs a
-fixed number of queries whatever its size: the findings, coverage counts, the resources not
-scanned, and the latest collection of each account and region ("data as of", "not enabled").
+Every section is an SQL aggregate over the open findings the report counts, never the rows in
+memory: a million Inspector findings is a real organisation. A fixed number of queries whatever
+the size: counts by (account, type, severity, fix, exploit); counts by age in days and severity
+(buckets, median and oldest from it); distinct resources; the top risks; the top CVEs; the worst
+resources and their worst CVE; coverage counts and what is not scanned; the latest collection of
+each account and region ("data as of", "not enabled"). The CSV download streams the rows.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
-from statistics import median
 from typing import Any
 
+from django.db import connections
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import QueryDict
 from django.utils import timezone
 
 from findings.choices import SEVERITY_RANK, FindingSource, FixAvailable, VulnerabilityType
 from findings.inspector.coverage import COLLECTED, coverage_for_user, latest_runs
+from findings.models import Finding
+from findings.report_cache import report_cached
 from findings.selectors import User, finding_list_for_user
 
 __all__ = [
     "AGE_BUCKETS",
     "REPORT_FILTERS",
     "REPORT_SEVERITIES",
+    "RESOURCES_SHOWN",
     "age_bounds",
     "inspector_report_for_user",
     "inspector_report_rows",
@@ -64,6 +84,7 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 )
 TOP_RISKS = 20
 TOP_CVES = 15
+RESOURCES_SHOWN = 100  # the worst resources; the CSV download has every finding
 _ROW_FIELDS = (
     "id",
     "source_id",
@@ -89,6 +110,29 @@ _ROW_FIELDS = (
     "vulnerability__fixed_in_version",
     "vulnerability__resource_name",
 )
+# The report's severity of a row: Inspector's UNTRIAGED apart from our informational band.
+_REPORT_SEVERITY = Case(
+    When(native_severity__iexact="UNTRIAGED", then=Value("untriaged")),
+    default=F("severity"),
+    output_field=CharField(),
+)
+_REPORT_RANK = Case(
+    When(native_severity__iexact="UNTRIAGED", then=Value(-1)),
+    default=F("severity_rank"),
+    output_field=IntegerField(),
+)
+# Top risks: highest Inspector score first; then EPSS, a known exploit, severity, id.
+_RISK_ORDER = (
+    F("severity_score").desc(nulls_last=True),
+    Coalesce("vulnerability__epss_score", Value(0.0)).desc(),
+    Case(
+        When(vulnerability__exploit_available=True, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    ).asc(),
+    F("report_rank").desc(),
+    F("id").asc(),
+)
 
 
 def report_filters(query: Mapping[str, Any]) -> QueryDict:
@@ -103,21 +147,32 @@ def report_filters(query: Mapping[str, Any]) -> QueryDict:
     return filters
 
 
-def inspector_report_rows(*, user: User, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The open Inspector findings the report counts: the person's accounts, the report's filters,
-    one plain row each (worst first). Raises ValidationError naming a bad filter."""
+def _open_findings(*, user: User, filters: Mapping[str, Any]) -> QuerySet[Finding]:
+    """The open Inspector findings the report counts: the person's accounts and the report's
+    filters. Raises ValidationError naming a bad filter."""
     query = report_filters(filters)
     query["source"] = FindingSource.INSPECTOR.value
     query["open"] = "true"
-    findings = finding_list_for_user(user=user, filters=query)
-    rows = list(findings.order_by("-severity_rank", "-severity_score", "id").values(*_ROW_FIELDS))
+    findings = finding_list_for_user(user=user, filters=query).select_related(None)
+    return findings.order_by().annotate(report_severity=_REPORT_SEVERITY, report_rank=_REPORT_RANK)
+
+
+def inspector_report_rows(*, user: User, filters: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every finding the report counts, one plain row each, worst first, streamed (the CSV).
+    Raises ValidationError naming a bad filter (before the first row)."""
+    findings = _open_findings(user=user, filters=filters)
+    rows = findings.order_by("-severity_rank", "-severity_score", "id").values(*_ROW_FIELDS)
     now = timezone.now()
-    for row in rows:
-        row["report_severity"] = _severity(row)
-        row["vulnerability_type"] = str(row["type"]).lower()
-        seen = row["first_seen"]
-        row["age_days"] = (now - seen).days if seen else None
-    return rows
+
+    def stream() -> Iterator[dict[str, Any]]:
+        for row in rows.iterator(chunk_size=2000):
+            row["report_severity"] = _severity(row)
+            row["vulnerability_type"] = str(row["type"]).lower()
+            seen = row["first_seen"]
+            row["age_days"] = (now - seen).days if seen else None
+            yield row
+
+    return stream()
 
 
 def _severity(row: Mapping[str, Any]) -> str:
@@ -127,85 +182,106 @@ def _severity(row: Mapping[str, Any]) -> str:
 
 
 def inspector_report_for_user(*, user: User, filters: Mapping[str, Any]) -> dict[str, Any]:
-    """Every section of the report, as plain data (the page, its JSON and the API show it).
+    """Every section of the report, as plain data (the page, its JSON and the API show it);
+    cached until the Inspector data changes (findings.report_cache).
 
     Coverage and "not enabled" follow only the account and region filters (they have no
     severity or CVE). Raises ValidationError naming a bad filter.
     """
-    rows = inspector_report_rows(user=user, filters=filters)
+    findings = _open_findings(user=user, filters=filters)  # a bad filter raises here
+    return report_cached(
+        name="inspector",
+        source=FindingSource.INSPECTOR,
+        user=user,
+        filters=report_filters(filters),
+        compute=lambda: _report(user, filters, findings),
+    )
+
+
+def _report(user: User, filters: Mapping[str, Any], findings: QuerySet[Finding]) -> dict[str, Any]:
     applied = report_filters(filters)
     runs = latest_runs(user=user, filters=applied)
     finished = [r["finished_at"] for r in runs if r["outcome"] in COLLECTED and r["finished_at"]]
+    cells = _cells(findings)
     return {
         "as_of": max(finished) if finished else None,
         "generated_at": timezone.now(),
         "filters": {k: applied.getlist(k) for k in applied},
-        "totals": _totals(rows),
-        "by_severity": _by_severity(rows),
-        "by_type": _by_type(rows),
-        "by_account": _by_account(rows),
+        "totals": _totals(findings, cells),
+        "by_severity": _count_by_severity(cells),
+        "by_type": _by_type(cells),
+        "by_account": _by_account(cells),
         "coverage": coverage_for_user(user=user, filters=applied, runs=runs),
-        "top_risks": [_risk(r) for r in _top_risks(rows)],
-        "top_cves": _top_cves(rows),
-        "fix_available": _fixes(rows),
-        "age": _ages(rows),
-        "resources": _resources(rows),
+        "top_risks": _top_risks(findings),
+        "top_cves": _top_cves(findings),
+        "fix_available": _fixes(cells),
+        "age": _ages(findings),
+        "resources": _resources(findings),
     }
 
 
-def _count_by_severity(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    counts = Counter(r["report_severity"] for r in rows)
+def _cells(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
+    """Open counts by (account, type, report severity, fix, exploit): one pass feeds the totals,
+    severities, types, accounts and fixes."""
+    return list(
+        findings.values(  # type: ignore[misc]  # report_severity: an annotation
+            "account__account_id",
+            "account__name",
+            "type",
+            "report_severity",
+            "vulnerability__fix_available",
+            "vulnerability__exploit_available",
+        ).annotate(n=Count("id"))
+    )
+
+
+def _count_by_severity(cells: list[dict[str, Any]]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for cell in cells:
+        counts[cell["report_severity"]] += cell["n"]
     return {s: counts[s] for s in REPORT_SEVERITIES}
 
 
-def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    resources = {(r["account__account_id"], r["resource_id"]) for r in rows}
+def _totals(findings: QuerySet[Finding], cells: list[dict[str, Any]]) -> dict[str, Any]:
+    resources = findings.values("account", "resource_id").distinct().count()
     return {
-        "open": len(rows),
-        "resources": len(resources),
-        "exploit_available": sum(1 for r in rows if r["vulnerability__exploit_available"]),
-        "accounts": len({r["account__account_id"] for r in rows}),
+        "open": sum(c["n"] for c in cells),
+        "resources": resources,
+        "exploit_available": sum(c["n"] for c in cells if c["vulnerability__exploit_available"]),
+        "accounts": len({c["account__account_id"] for c in cells}),
     }
 
 
-def _by_severity(rows: list[dict[str, Any]]) -> dict[str, int]:
-    return _count_by_severity(rows)
-
-
-def _by_type(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+def _by_type(cells: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     """Open counts per vulnerability type, each split by severity."""
     return {
-        kind: _count_by_severity(r for r in rows if r["vulnerability_type"] == kind)
+        kind: _count_by_severity([c for c in cells if str(c["type"]).lower() == kind])
         for kind in VulnerabilityType.values
     }
 
 
-def _by_account(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _by_account(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     names: dict[str, str] = {}
-    for row in rows:
-        grouped[row["account__account_id"]].append(row)
-        names[row["account__account_id"]] = row["account__name"]
+    for cell in cells:
+        grouped[cell["account__account_id"]].append(cell)
+        names[cell["account__account_id"]] = cell["account__name"]
     result = [
-        {"account_id": a, "name": names[a], "total": len(g), **_count_by_severity(g)}
+        {
+            "account_id": a,
+            "name": names[a],
+            "total": sum(c["n"] for c in g),
+            **_count_by_severity(g),
+        }
         for a, g in grouped.items()
     ]
     return sorted(result, key=lambda r: (*(-r[s] for s in REPORT_SEVERITIES), r["account_id"]))
 
 
-def _top_risks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _top_risks(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
     """Highest Inspector score first; then EPSS, a known exploit, severity."""
-
-    def key(row: dict[str, Any]) -> tuple[Any, ...]:
-        return (
-            -(row["severity_score"] if row["severity_score"] is not None else -1),
-            -(row["vulnerability__epss_score"] or 0),
-            not row["vulnerability__exploit_available"],
-            -_RANK[row["report_severity"]],
-            row["id"],
-        )
-
-    return sorted(rows, key=key)[:TOP_RISKS]
+    rows = findings.order_by(*_RISK_ORDER).values(*_ROW_FIELDS, "report_severity")[:TOP_RISKS]
+    return [_risk(row) for row in rows]
 
 
 def _risk(row: dict[str, Any]) -> dict[str, Any]:
@@ -229,42 +305,54 @@ def _risk(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _top_cves(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _resource_key() -> Concat:
+    """(account, resource id) as one value, for COUNT(DISTINCT ...)."""
+    return Concat(
+        Cast("account_id", CharField()), Value(":"), F("resource_id"), output_field=CharField()
+    )
+
+
+def _top_cves(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
     """The CVEs on the most resources (package vulnerabilities only)."""
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        if (
-            row["vulnerability_type"] == VulnerabilityType.PACKAGE_VULNERABILITY
-            and row["vulnerability__cve_id"]
-        ):
-            grouped[row["vulnerability__cve_id"]].append(row)
-    result = []
-    for cve, group in grouped.items():
-        scores = [r["severity_score"] for r in group if r["severity_score"] is not None]
-        epss = [r["vulnerability__epss_score"] for r in group if r["vulnerability__epss_score"]]
-        result.append(
-            {
-                "cve_id": cve,
-                "resources": len({(r["account__account_id"], r["resource_id"]) for r in group}),
-                "findings": len(group),
-                "severity": max((r["report_severity"] for r in group), key=_RANK.__getitem__),
-                "inspector_score": max(scores) if scores else None,
-                "epss_score": max(epss) if epss else None,
-                "exploit_available": any(r["vulnerability__exploit_available"] for r in group),
-                "fix_available": any(
-                    r["vulnerability__fix_available"] in (FixAvailable.YES, FixAvailable.PARTIAL)
-                    for r in group
-                ),
-            }
+    fixable = [FixAvailable.YES, FixAvailable.PARTIAL]
+    rows = (
+        findings.filter(type=VulnerabilityType.PACKAGE_VULNERABILITY.aws)
+        .exclude(vulnerability__cve_id="")
+        .exclude(vulnerability__cve_id__isnull=True)
+        .values("vulnerability__cve_id")
+        .annotate(
+            resources=Count(_resource_key(), distinct=True),
+            findings=Count("id"),
+            worst=Max("report_rank"),
+            score=Max("severity_score"),
+            epss=Max("vulnerability__epss_score", filter=Q(vulnerability__epss_score__gt=0)),
+            exploit=Count("id", filter=Q(vulnerability__exploit_available=True)),
+            fix=Count("id", filter=Q(vulnerability__fix_available__in=fixable)),
         )
-    result.sort(key=lambda c: (-c["resources"], -(c["inspector_score"] or -1), c["cve_id"]))
-    return result[:TOP_CVES]
+        .order_by(F("resources").desc(), F("score").desc(nulls_last=True), "vulnerability__cve_id")
+    )[:TOP_CVES]
+    label = {rank: name for name, rank in _RANK.items()}
+    return [
+        {
+            "cve_id": row["vulnerability__cve_id"],
+            "resources": row["resources"],
+            "findings": row["findings"],
+            "severity": label[row["worst"]],
+            "inspector_score": row["score"],
+            "epss_score": row["epss"],
+            "exploit_available": row["exploit"] > 0,
+            "fix_available": row["fix"] > 0,
+        }
+        for row in rows
+    ]
 
 
-def _fixes(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _fixes(cells: list[dict[str, Any]]) -> dict[str, Any]:
     """Findings with a fix for every package (yes), some (partial), none (no), or unknown (AWS
     gives none, e.g. network reachability); the share counts yes and partial among the known."""
-    counts = Counter(r["vulnerability__fix_available"] or "unknown" for r in rows)
+    counts: Counter[str] = Counter()
+    for cell in cells:
+        counts[cell["vulnerability__fix_available"] or "unknown"] += cell["n"]
     known = counts["yes"] + counts["partial"] + counts["no"]
     share = (counts["yes"] + counts["partial"]) / known if known else None
     return {
@@ -276,67 +364,131 @@ def _fixes(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _ages(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _age_days(findings: QuerySet[Finding], now: datetime) -> list[tuple[int, str, int]]:
+    """(age in whole days, report severity, open findings): on PostgreSQL grouped in SQL; on
+    SQLite (the demo) from the rows."""
+    seen = findings.filter(first_seen__isnull=False)
+    if connections[findings.db].vendor == "postgresql":
+        table = connections[findings.db].ops.quote_name(Finding._meta.db_table)
+        days = RawSQL(  # noqa: S611 - our table name, the time as a parameter
+            f"FLOOR(EXTRACT(EPOCH FROM (%s - {table}.first_seen)) / 86400)::integer",
+            (now,),
+            output_field=IntegerField(),
+        )
+        rows = seen.annotate(days=days).values("days", "report_severity").annotate(n=Count("id"))
+        return [(r["days"], r["report_severity"], r["n"]) for r in rows]
+    counts: Counter[tuple[int, str]] = Counter(
+        ((now - first).days, severity)
+        for first, severity in seen.values_list(  # type: ignore[misc]  # an annotation
+            "first_seen", "report_severity"
+        ).iterator()
+    )
+    return [(days, severity, n) for (days, severity), n in counts.items()]
+
+
+def _median(histogram: dict[int, int]) -> float | int | None:
+    """statistics.median of the ages, from their counts."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    wanted = [(total - 1) // 2, total // 2]
+    found: list[int] = []
+    seen = 0
+    for days in sorted(histogram):
+        seen += histogram[days]
+        while len(found) < 2 and wanted[len(found)] < seen:
+            found.append(days)
+    low, high = found
+    return low if low == high else (low + high) / 2
+
+
+def _ages(findings: QuerySet[Finding]) -> dict[str, Any]:
     """Open findings by age (days since Inspector first observed them), each bucket by severity."""
+    ages = _age_days(findings, timezone.now())
     buckets = []
     for label, low, high in AGE_BUCKETS:
-        inside = [
-            r
-            for r in rows
-            if r["age_days"] is not None
-            and r["age_days"] >= low
-            and (high is None or r["age_days"] <= high)
-        ]
+        counts: Counter[str] = Counter()
+        for days, severity, n in ages:
+            if days >= low and (high is None or days <= high):
+                counts[severity] += n
         buckets.append(
             {
                 "bucket": label,
                 "min_days": low,
                 "max_days": high,
-                "total": len(inside),
-                **_count_by_severity(inside),
+                "total": sum(counts.values()),
+                **{s: counts[s] for s in REPORT_SEVERITIES},
             }
         )
-    ages = [r["age_days"] for r in rows if r["age_days"] is not None]
+    histogram: Counter[int] = Counter()
+    for days, _severity_name, n in ages:
+        histogram[days] += n
     return {
         "buckets": buckets,
-        "median_days": median(ages) if ages else None,
-        "oldest_days": max(ages) if ages else None,
+        "median_days": _median(histogram),
+        "oldest_days": max(histogram) if histogram else None,
     }
 
 
-def _resources(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per resource: open findings by severity and its worst CVE (highest Inspector score)."""
-    grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        grouped[(row["account__account_id"], row["region"], row["resource_id"])].append(row)
-    result = []
-    for (account_id, region, resource_id), group in grouped.items():
-        worst = _top_risks(group)[0]  # rows come worst first; ties by EPSS
-        cves = [r for r in _top_risks(group) if r["vulnerability__cve_id"]]
-        result.append(
-            {
-                "account_id": account_id,
-                "region": region,
-                "resource_type": worst["resource_type"],
-                "resource_id": resource_id,
-                "resource_name": next(
-                    (
-                        r["vulnerability__resource_name"]
-                        for r in group
-                        if r["vulnerability__resource_name"]
-                    ),
-                    "",
-                ),
-                "total": len(group),
-                **_count_by_severity(group),
-                "worst_cve": cves[0]["vulnerability__cve_id"] if cves else "",
-                "worst_score": worst["severity_score"],
-            }
+def _resources(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
+    """The RESOURCES_SHOWN worst resources: open findings by severity, and the worst CVE (that of
+    the highest Inspector score)."""
+    per_severity = {s: Count("id", filter=Q(report_severity=s)) for s in REPORT_SEVERITIES}
+    rows: list[dict[str, Any]] = list(
+        findings.values("account", "account__account_id", "region", "resource_id")  # type: ignore[arg-type]
+        .annotate(
+            **per_severity,
+            total=Count("id"),
+            resource_type=Max("resource_type"),
+            resource_name=Max("vulnerability__resource_name"),
+            worst_score=Max("severity_score"),
         )
-    return sorted(
-        result,
-        key=lambda r: (*(-r[s] for s in REPORT_SEVERITIES), -r["total"], r["resource_id"]),
+        .order_by(*(F(s).desc() for s in REPORT_SEVERITIES), F("total").desc(), "resource_id")[
+            :RESOURCES_SHOWN
+        ]
     )
+    worst = _worst_cves(findings, rows)
+    return [
+        {
+            "account_id": r["account__account_id"],
+            "region": r["region"],
+            "resource_type": r["resource_type"],
+            "resource_id": r["resource_id"],
+            "resource_name": r["resource_name"] or "",
+            "total": r["total"],
+            **{s: r[s] for s in REPORT_SEVERITIES},
+            "worst_cve": worst.get((r["account"], r["region"], r["resource_id"]), ""),
+            "worst_score": r["worst_score"],
+        }
+        for r in rows
+    ]
+
+
+def _worst_cves(findings: QuerySet[Finding], rows: list[dict[str, Any]]) -> dict[tuple, str]:
+    """The CVE of each resource's top risk that has one, for the resources shown (one query)."""
+    if not rows:
+        return {}
+    match = Q(pk__in=[])
+    for r in rows:
+        match |= Q(account=r["account"], region=r["region"], resource_id=r["resource_id"])
+    ranked = (
+        findings.filter(match)
+        .exclude(vulnerability__cve_id="")
+        .exclude(vulnerability__cve_id__isnull=True)
+        .order_by("account", "region", "resource_id", *_RISK_ORDER)
+        .distinct("account", "region", "resource_id")
+        if connections[findings.db].vendor == "postgresql"
+        else findings.filter(match)
+        .exclude(vulnerability__cve_id="")
+        .exclude(vulnerability__cve_id__isnull=True)
+        .order_by(*_RISK_ORDER)
+    )
+    worst: dict[tuple, str] = {}
+    for row in ranked.values("account", "region", "resource_id", "vulnerability__cve_id"):
+        worst.setdefault(
+            (row["account"], row["region"], row["resource_id"]), row["vulnerability__cve_id"]
+        )
+    return worst
 
 
 def age_bounds(bucket: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from django import forms
@@ -179,7 +179,7 @@ def _filename(extension: str) -> str:
     return f"inspector-report-{timezone.now():%Y%m%d-%H%M%S}.{extension}"
 
 
-def _csv(rows: list[dict[str, Any]]) -> StreamingHttpResponse:
+def _csv(rows: Iterable[dict[str, Any]]) -> StreamingHttpResponse:
     lines = csv_lines(
         [name for name, _key in CSV_COLUMNS],
         ([row[key] for _n, key in CSV_COLUMNS] for row in rows),

@@ -1,16 +1,30 @@
 """Models of the findings app."""
 
-from findings.models.finding import Finding, FindingQuerySet, console_url
-from findings.models.history import FindingChangeClock, FindingDailyCount, FindingEvent
+from findings.models.finding import (
+    SEARCH_FIELDS,
+    Finding,
+    FindingQuerySet,
+    console_url,
+    search_text,
+)
+from findings.models.history import (
+    FindingChangeClock,
+    FindingDailyCount,
+    FindingEvent,
+    FindingOpenCount,
+)
 from findings.models.inspector import FindingVulnerability, InspectorCoverage
 
 __all__ = [
+    "SEARCH_FIELDS",
     "Finding",
     "FindingChangeClock",
     "FindingDailyCount",
     "FindingEvent",
+    "FindingOpenCount",
     "FindingQuerySet",
     "FindingVulnerability",
     "InspectorCoverage",
     "console_url",
+    "search_text",
 ]

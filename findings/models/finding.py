@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models import F, Func, Value
 from django.utils import timezone
 
 from accounts.models import AwsAccount
@@ -17,7 +19,36 @@ from findings.choices import (
     Severity,
 )
 
-__all__ = ["Finding", "FindingQuerySet", "console_url"]
+__all__ = [
+    "SEARCH_FIELDS",
+    "Finding",
+    "FindingQuerySet",
+    "JoinedText",
+    "console_url",
+    "search_text",
+]
+
+# What the free-text filter `q` reads. A field added here changes search_text(), hence the trigram
+# index over it: make a migration (makemigrations sees the index change).
+SEARCH_FIELDS: tuple[str, ...] = ("title", "description", "resource_id", "remote_ip", "source_id")
+
+
+class JoinedText(Func):
+    """`(a || '\n' || b ...)`: the columns are NOT NULL, so no COALESCE (the index and the
+    query must write the same expression for PostgreSQL to use the index)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || "
+    output_field = models.TextField()
+
+
+def search_text() -> Func:
+    """The searched fields as one text, newline apart: one pg_trgm GIN index answers `q` over all
+    of them (findings.filtersets.FindingFilterSet.filter_q)."""
+    parts: list[Any] = []
+    for name in SEARCH_FIELDS:
+        parts += [F(name), Value("\n")]
+    return JoinedText(*parts[:-1])
 
 
 class FindingQuerySet(models.QuerySet["Finding"]):
@@ -41,7 +72,10 @@ class Finding(models.Model):
     source_id = models.CharField(
         max_length=512, help_text="AWS's Id (GuardDuty, Macie) or the finding ARN (Inspector)."
     )
-    account = models.ForeignKey(AwsAccount, on_delete=models.CASCADE, related_name="findings")
+    # Indexed with id (Meta.indexes: finding_account_id), which also serves ordering=account.
+    account = models.ForeignKey(
+        AwsAccount, on_delete=models.CASCADE, related_name="findings", db_index=False
+    )
     region = models.CharField(max_length=32)
     type = models.CharField(max_length=255)
     title = models.TextField(blank=True, default="")
@@ -117,26 +151,47 @@ class Finding(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "source_id"], name="finding_unique_source_id")
         ]
+        # Every offered ordering has an index ending in id (keyset pages read only the page);
+        # every filter that can select few rows has one too (docs/architecture.md, Reading at
+        # scale). PostgreSQL-only indexes are created by PostgresOnlyAddIndex migrations.
         indexes = [
             # The change feed and the default ordering: keyset on (updated_at, id).
             models.Index(fields=["updated_at", "id"], name="finding_updated_id"),
+            # A source's latest change (findings.report_cache's data version).
+            models.Index(fields=["source", "updated_at"], name="finding_source_updated"),
             # Collection scopes (gone, archived sweep) and the per-account filters.
             models.Index(
                 fields=["account", "source", "region", "aws_state"], name="finding_target"
             ),
-            # Open counts (summary, daily history).
-            models.Index(fields=["aws_state", "status", "severity"], name="finding_open"),
-            # The findings page's sort orders, each ending in id: keyset pages (findings.keyset).
+            # Open counts (summary, overview, categories, daily history): covering, so they are
+            # read from the index alone (PostgreSQL; elsewhere the INCLUDE is left out).
+            models.Index(
+                fields=["aws_state", "status", "severity"],
+                include=["source", "account", "category", "type"],
+                name="finding_open_cover",
+            ),
+            # The sort orders, each ending in id: keyset pages (core.keyset).
             models.Index(
                 fields=["severity_rank", "severity_score", "id"], name="finding_severity_id"
             ),
+            models.Index(fields=["severity_score", "id"], name="finding_score_id"),
             models.Index(fields=["last_seen", "id"], name="finding_last_seen_id"),
+            models.Index(fields=["first_seen", "id"], name="finding_first_seen_id"),
             models.Index(fields=["service_count", "id"], name="finding_count_id"),
-            models.Index(fields=["type"], name="finding_type"),
-            models.Index(fields=["first_seen"], name="finding_first_seen"),
+            models.Index(fields=["account", "id"], name="finding_account_id"),
+            models.Index(fields=["region", "id"], name="finding_region_id"),
+            models.Index(fields=["status", "id"], name="finding_status_id"),
+            models.Index(fields=["type", "id"], name="finding_type_id"),
+            # Filters: `type` is a prefix (LIKE 'x%' needs the pattern operator class).
+            models.Index(
+                fields=["type"], opclasses=["varchar_pattern_ops"], name="finding_type_prefix"
+            ),
             models.Index(fields=["remote_ip"], name="finding_remote_ip"),
             models.Index(fields=["category"], name="finding_category"),
             models.Index(fields=["bucket"], name="finding_bucket"),
+            models.Index(fields=["resource_id"], name="finding_resource"),
+            # `q`: trigrams of the searched text (PostgreSQL only).
+            GinIndex(OpClass(search_text(), name="gin_trgm_ops"), name="finding_text_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ from accounts.models import AwsAccount
 from findings.choices import FindingEventKind, FindingSource, Severity
 from findings.models.finding import Finding
 
-__all__ = ["FindingChangeClock", "FindingDailyCount", "FindingEvent"]
+__all__ = ["FindingChangeClock", "FindingDailyCount", "FindingEvent", "FindingOpenCount"]
 
 
 class FindingEvent(models.Model):
@@ -79,3 +79,36 @@ class FindingChangeClock(models.Model):
 
     def __str__(self) -> str:
         return f"finding change clock at {self.last.isoformat()}"
+
+
+class FindingOpenCount(models.Model):
+    """Open findings now, per account, source, severity, category ("" for none) and type.
+
+    Kept by PostgreSQL itself: statement-level triggers on findings_finding (migration 0008) add
+    the open rows each INSERT, UPDATE or DELETE statement brings and subtract those it takes away,
+    whatever code wrote them (the upsert, the workflow, a migration), in the same transaction. The
+    overview, summary/ and categories read it instead of counting a million rows
+    (findings.selectors.open_counts). SQLite (the demo) has no triggers: there they count live.
+    `account` has no database constraint, so deleting an account never trips on a count of it;
+    readers join the account, which leaves out counts of deleted ones.
+    """
+
+    account = models.ForeignKey(
+        AwsAccount, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    source = models.CharField(max_length=16, choices=FindingSource.choices)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    category = models.CharField(max_length=64, blank=True, default="")
+    type = models.CharField(max_length=255)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "source", "severity", "category", "type"],
+                name="finding_open_count_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.source} {self.severity} {self.type}: {self.n}"

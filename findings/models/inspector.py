@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accounts.models import AwsAccount
@@ -52,7 +54,10 @@ class FindingVulnerability(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["cve_id"], name="vuln_cve"),
+            # The cve filter compares case-insensitively (GHSA ids are mixed case).
+            models.Index(Upper("cve_id"), name="vuln_cve_upper"),
+            # The package filter: any of the finding's packages (PostgreSQL only).
+            GinIndex(OpClass("package_names", name="gin_trgm_ops"), name="vuln_packages_trgm"),
             models.Index(fields=["package_name"], name="vuln_package"),
             models.Index(fields=["exploit_available"], name="vuln_exploit"),
             models.Index(fields=["fix_available"], name="vuln_fix"),

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from rest_framework import viewsets
 
+from core.api.mixins import EncodedListMixin
 from principals.api.serializers import PrincipalSerializer
 from principals.filtersets import PrincipalFilterSet
 from principals.models import Principal
 from principals.selectors import principal_list_for_user
 
 
-class PrincipalViewSet(viewsets.ReadOnlyModelViewSet):
+class PrincipalViewSet(EncodedListMixin, viewsets.ReadOnlyModelViewSet):
     """Principals of the accounts the caller may see, highest tier first; filters `account`,
     `tier` (or `none`), `identity_type`, `q`."""
 

@@ -231,7 +231,7 @@ def test_a_cursor_that_is_not_ours_is_a_400(alice, findings):
 
 
 def test_the_count_is_capped(alice, findings, monkeypatch):
-    from findings import keyset
+    from core import keyset
 
     assert keyset.count_capped(Finding.objects.all(), cap=4) == (4, False)
     assert keyset.count_capped(Finding.objects.all(), cap=100) == (10, True)

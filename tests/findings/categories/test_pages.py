@@ -96,3 +96,24 @@ def test_macie_page_for_charlie_is_empty(client, charlie, mixed):
     response = client.get("/macie/")
     assert response.context["report"].total == 0
     assert b"No open Macie finding" in response.content
+
+
+def test_the_macie_report_in_sql_equals_the_report_counted_from_rows(
+    postgres, alice, bob, store, account_a, account_b
+):
+    from findings.categories.report import macie_report_for_user, macie_report_from_rows
+    from findings.selectors import finding_list_for_user
+
+    store(account_a, **macie_record("shared", public_access=False, type=SHARED))
+    store(account_a, **macie_record("shared", sensitive_data={"FINANCIAL": 2, "CREDENTIALS": 1}))
+    store(account_a, **macie_record("quiet", public_access=False, sensitive_data={}))
+    store(account_a, **macie_record("", public_access=None, severity_score=1.0))
+    store(account_b, **macie_record("other", native_severity="Low", sensitive_data={"PII": 7}))
+    for user in (alice, bob):
+        findings = finding_list_for_user(user=user).open().filter(source="macie").order_by()
+        assert macie_report_for_user(user=user) == macie_report_from_rows(findings, 10)
+    exposed = [b["bucket"] for b in macie_report_for_user(user=alice).exposed_buckets]
+    assert exposed == ["shared", "other"]  # high before low; "quiet" holds nothing sensitive
+
+
+SHARED = "Policy:IAMUser/S3BucketSharedExternally"

@@ -127,9 +127,29 @@ def test_scoped_to_the_person_and_charlie_sees_nothing(bob, charlie, alice):
 
 
 def test_the_api_answers_in_a_fixed_number_of_queries(alice, django_assert_num_queries):
+    # token, scope (twice), the data's version (3), then one SQL aggregate per section
+    # (findings.inspector.report): counts by account/type/severity/fix/exploit, resources, top
+    # risks, top CVEs, ages, worst resources and their CVEs, coverage (scope, counts, not
+    # scanned), latest runs (scope, runs)
     client = bearer_client(alice)
-    with django_assert_num_queries(9):
-        assert client.get("/api/v1/inspector/report/").status_code == 200
+    with django_assert_num_queries(19):
+        cold = client.get("/api/v1/inspector/report/")
+    # the same data, person and filters: token, scope (twice) and the version, from the cache
+    with django_assert_num_queries(6):
+        warm = client.get("/api/v1/inspector/report/")
+    assert cold.status_code == warm.status_code == 200
+    assert cold.json() == warm.json()
+
+
+def test_the_cached_report_follows_a_change_of_the_data(alice):
+    from findings.models import Finding
+
+    before = report(alice)
+    finding = Finding.objects.filter(source="inspector", status="open").first()
+    from findings.services.workflow import finding_workflow_update
+
+    finding_workflow_update(finding=finding, actor=alice, status="resolved")
+    assert report(alice)["totals"]["open"] == before["totals"]["open"] - 1
 
 
 def test_page_csv_and_json_hold_exactly_the_filtered_rows(client, alice):

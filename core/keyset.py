@@ -1,10 +1,14 @@
-"""Keyset pages for the findings page: as fast on page 20,000 as on page 1.
+"""Keyset pages for every list, pages and API alike: as fast on page 20,000 as on page 1.
 
 OFFSET pagination reads and throws away every row before the page, and a page count needs COUNT(*)
-over the whole filtered set: both grow with the table (bench/findings_list.py measures it). A keyset
-page asks instead for the rows after (or before) the last row shown, in the list's own ordering,
-which an index on the ordering's columns (findings.models.Finding's indexes end in `id`) answers by
-reading only the page. The cursor holds the ordering's values of that row; the count shown is capped.
+over the whole filtered set: both grow with the table (bench/reads.py measures it). A keyset page
+asks instead for the rows after (or before) the last row shown, in the list's own ordering, which an
+index on the ordering's columns (e.g. findings.models.Finding's indexes end in `id`) answers by
+reading only the page. The cursor holds the ordering's values of that row and a signature of the
+ordering (a cursor of another ordering is refused); the count shown is capped.
+
+Rows may be model instances or `values()` dicts (the API's list encoder reads dicts): the ordering's
+columns are added to a `values()` query when it lacks them.
 
 The ordering is the database's own, as the API's (NULLs largest on PostgreSQL, smallest on SQLite):
 the conditions place NULLs where the database does, so a row with no `last_seen` is neither skipped
@@ -15,19 +19,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
 from django.db import connections
 from django.db.models import BooleanField, F, Model, OrderBy, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.query import ValuesIterable
 
-__all__ = ["COUNT_CAP", "KeysetPage", "count_capped", "keyset_page"]
+__all__ = ["COUNT_CAP", "KeysetPage", "count_capped", "cursor_encode", "keys_of", "keyset_page"]
 
-COUNT_CAP = 10_000  # beyond this the page says "more than 10,000" instead of counting them all
+COUNT_CAP = (
+    1_000  # beyond this a list says "more than 1000": counting further costs more than the page
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,11 @@ def keys_of(queryset: QuerySet[Any]) -> list[Key]:
             raise TypeError("keyset pages need an ordering by field names")
         path = name.lstrip("-")
         path = "id" if path == "pk" else path
-        nullable = _nullable(queryset.model, path)
+        annotation = queryset.query.annotations.get(path)
+        if annotation is not None:  # e.g. a rank computed by CASE: its output field says
+            nullable = bool(annotation.output_field.null)
+        else:
+            nullable = _nullable(queryset.model, path)
         keys.append(Key(path, name.startswith("-"), nullable, nulls_largest))
     if not keys or keys[-1].path != "id":
         descending = keys[0].descending if keys else True
@@ -110,10 +122,18 @@ def _nullable(model: type[Model], path: str) -> bool:
 
 
 def _value_of(row: Any, path: str) -> Any:
+    if isinstance(row, dict):
+        return row[path]
     value = row
     for name in path.split("__"):
         value = getattr(value, name) if value is not None else None
     return value
+
+
+def _signature(keys: list[Key]) -> str:
+    """A short digest of the ordering, so a cursor of another ordering is refused, not misread."""
+    text = ",".join(("-" if key.descending else "") + key.path for key in keys)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def cursor_encode(row: Any, keys: list[Key], *, direction: str) -> str:
@@ -122,19 +142,34 @@ def cursor_encode(row: Any, keys: list[Key], *, direction: str) -> str:
     for key in keys:
         value = _value_of(row, key.path)
         values.append(value.isoformat() if isinstance(value, datetime) else value)
-    text = json.dumps([direction, values], separators=(",", ":"))
+    text = json.dumps([direction, values, _signature(keys)], separators=(",", ":"), default=str)
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def cursor_decode(token: str, keys: list[Key], model: type[Model]) -> tuple[str, list[Any]]:
+MAX_CURSOR_LENGTH = 4096  # a cursor of ours is far shorter; anything longer is not read
+
+
+def cursor_decode(
+    token: str, keys: list[Key], model: type[Model], annotations: dict[str, Any] | None = None
+) -> tuple[str, list[Any]]:
     """(direction, values) of a cursor made by cursor_encode for the same ordering; raises
     ValidationError naming `cursor` for anything else."""
     try:
+        if len(token) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        direction, raw = json.loads(text)
-        if direction not in ("n", "p") or len(raw) != len(keys):
+        direction, raw, signature = json.loads(text)
+        if (
+            direction not in ("n", "p")
+            or not isinstance(raw, list)
+            or len(raw) != len(keys)
+            or signature != _signature(keys)
+        ):
             raise ValueError("not our cursor")
-        values = [_parse(model, key.path, value) for key, value in zip(keys, raw, strict=True)]
+        values = [
+            _parse(model, key.path, value, annotations or {})
+            for key, value in zip(keys, raw, strict=True)
+        ]
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, ValidationError) as exc:
         raise ValidationError(
             {"cursor": "This page link no longer fits the list: start again from the first page."}
@@ -142,15 +177,24 @@ def cursor_decode(token: str, keys: list[Key], model: type[Model]) -> tuple[str,
     return direction, values
 
 
-def _parse(model: type[Model], path: str, value: Any) -> Any:
+def _parse(model: type[Model], path: str, value: Any, annotations: dict[str, Any]) -> Any:
     if value is None:
         return None
-    *relations, last = path.split("__")
-    for name in relations:
-        model = model._meta.get_field(name).related_model  # type: ignore[assignment]
     if isinstance(value, list | dict) or "\0" in str(value):
         raise ValueError("not a value")
-    return model._meta.get_field(last).to_python(value)
+    if path in annotations:
+        field = annotations[path].output_field
+    else:
+        *relations, last = path.split("__")
+        for name in relations:
+            model = model._meta.get_field(name).related_model  # type: ignore[assignment]
+        field = model._meta.get_field(last)
+    value = field.to_python(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError("a time without its zone")
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise ValueError("out of range")
+    return value
 
 
 def _after(keys: list[Key], values: list[Any], *, reverse: bool) -> Q:
@@ -177,6 +221,7 @@ def _row_bound(
     descending = keys[0].descending != reverse
     if any(
         "__" in key.path
+        or key.path in queryset.query.annotations
         or (key.descending != reverse) != descending
         or value is None
         or (key.nullable and not key._nulls_first(reverse))
@@ -195,6 +240,104 @@ def _row_bound(
     return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611
 
 
+def with_key_columns(queryset: QuerySet[Any], keys: list[Key]) -> QuerySet[Any]:
+    """A `values()` query with the ordering's columns added when it lacks them (the cursor is made
+    of them); any other query as it is."""
+    if queryset._iterable_class is not ValuesIterable:
+        return queryset
+    names = [*queryset.query.values_select, *queryset.query.annotation_select]
+    missing = [key.path for key in keys if key.path not in names]
+    return queryset.values(*names, *missing) if missing else queryset
+
+
+@dataclass(frozen=True)
+class Partition:
+    """An ordering by a unique column of a foreign key's table, then id (e.g. a finding's account
+    number): `fk` is the foreign key's column, `table` and `column` the related table's."""
+
+    fk: str
+    table: str
+    pk: str
+    column: str
+
+
+def _partition(queryset: QuerySet[Any], keys: list[Key]) -> Partition | None:
+    """The Partition of an ordering by (fk__unique_column, id) on PostgreSQL, else None.
+
+    No index can hold another table's column, so PostgreSQL would sort every row of the first
+    account to show 50. Read instead, account by account in the column's order, each account's
+    rows in id order from the index on (fk, id): a LATERAL join that stops once the page is full.
+    """
+    if connections[queryset.db].vendor != "postgresql" or len(keys) != 2:
+        return None
+    first, second = keys
+    if second.path != "id" or first.descending != second.descending or first.path.count("__") != 1:
+        return None
+    name, column = first.path.split("__")
+    try:
+        fk = queryset.model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not (fk.many_to_one and not fk.null):
+        return None
+    target = fk.related_model._meta.get_field(column)
+    if not target.unique or target.null:
+        return None
+    related = fk.related_model._meta
+    return Partition(fk.column, related.db_table, related.pk.column, target.column)
+
+
+def _partitioned_rows(
+    queryset: QuerySet[Any],
+    keys: list[Key],
+    values: list[Any] | None,
+    partition: Partition,
+    *,
+    reverse: bool,
+    size: int,
+) -> list[Any]:
+    """Up to size + 1 rows after `values` in an ordering by a partition column, then id: the
+    page's ids by one LATERAL query over the related table, then their rows."""
+    connection = connections[queryset.db]
+    quote = connection.ops.quote_name
+    descending = keys[0].descending != reverse
+    table = quote(queryset.model._meta.db_table)
+    inner = queryset.filter(**{partition.fk: RawSQL("_p.pk", ())})
+    outer_where, outer_params = "", []
+    if values is not None:
+        inner = inner.filter(
+            RawSQL(  # noqa: S611 - our names; the values are parameters
+                f"(_p.k <> %s OR {table}.{quote('id')} {'<' if descending else '>'} %s)",
+                (values[0], values[1]),
+                output_field=BooleanField(),
+            )
+        )
+        outer_where = f"WHERE {quote(partition.column)} {'<=' if descending else '>='} %s"
+        outer_params = [values[0]]
+    direction = "DESC" if descending else "ASC"
+    try:
+        inner_sql, inner_params = (
+            inner.order_by(F("id").desc() if descending else F("id").asc())
+            .values(_kid=F("id"))[: size + 1]
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:
+        return []
+    sql = (
+        f"SELECT _f._kid FROM (SELECT {quote(partition.pk)} AS pk, {quote(partition.column)} AS k "  # noqa: S608 - names from the models' metadata
+        f"FROM {quote(partition.table)} {outer_where}) _p "
+        f"CROSS JOIN LATERAL ({inner_sql}) _f ORDER BY _p.k {direction}, _f._kid {direction} "
+        f"LIMIT {int(size) + 1}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*outer_params, *inner_params])
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return []
+    found = {_value_of(row, "id"): row for row in queryset.order_by().filter(id__in=ids)}
+    return [found[i] for i in ids if i in found]
+
+
 def keyset_page(queryset: QuerySet[Any], *, cursor: str | None, size: int) -> KeysetPage:
     """The page of `queryset` (ordered: its ordering is kept) that `cursor` points to, or the first.
 
@@ -202,15 +345,24 @@ def keyset_page(queryset: QuerySet[Any], *, cursor: str | None, size: int) -> Ke
     Raises ValidationError naming `cursor` for a cursor that is not ours.
     """
     keys = keys_of(queryset)
-    direction, values = ("n", None) if not cursor else cursor_decode(cursor, keys, queryset.model)
+    direction, values = ("n", None)
+    if cursor:
+        direction, values = cursor_decode(
+            cursor, keys, queryset.model, dict(queryset.query.annotations)
+        )
     reverse = direction == "p"
-    ordered = queryset.order_by(*(key.order(reverse=reverse) for key in keys))
-    if values is not None:
-        ordered = ordered.filter(_after(keys, values, reverse=reverse))
-        row_bound = _row_bound(queryset, keys, values, reverse=reverse)
-        if row_bound is not None:
-            ordered = ordered.filter(row_bound)
-    rows = list(ordered[: size + 1])
+    queryset = with_key_columns(queryset, keys)
+    partition = _partition(queryset, keys)
+    if partition is not None:
+        rows = _partitioned_rows(queryset, keys, values, partition, reverse=reverse, size=size)
+    else:
+        ordered = queryset.order_by(*(key.order(reverse=reverse) for key in keys))
+        if values is not None:
+            ordered = ordered.filter(_after(keys, values, reverse=reverse))
+            row_bound = _row_bound(queryset, keys, values, reverse=reverse)
+            if row_bound is not None:
+                ordered = ordered.filter(row_bound)
+        rows = list(ordered[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     if reverse:
@@ -232,5 +384,5 @@ def count_capped(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bo
 
     COUNT over a LIMIT subquery stops reading at `cap` + 1 rows.
     """
-    n = queryset.order_by()[: cap + 1].count()
+    n = queryset.order_by().values("pk")[: cap + 1].count()
     return (n, True) if n <= cap else (cap, False)

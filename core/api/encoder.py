@@ -1,0 +1,203 @@
+"""Lists encoded from `values()` rows, exactly as their serializer would, without a DRF field per row.
+
+A DRF serializer builds a field object tree and calls `to_representation` on each field of each row:
+at a page of 500 findings that is most of the request. `RowEncoder` reads the serializer's declared
+fields once, per serializer class, and derives from them
+
+- the `values()` columns the list selects (a field's `source`, dots as `__`: `account.account_id`
+  is `account__account_id`; a slug related field adds its slug), and
+- per field, how to turn that column into what the field would answer: the value itself where the
+  field would hand it back unchanged (text, choices, integers, booleans, floats, JSON), a fast
+  formatter for times (DRF's ISO 8601, `Z` for UTC), and the field's own `to_representation` for
+  any other type (decimals, dates): always exact, merely slower.
+
+The serializer stays the source of truth (and of the OpenAPI schema): a field the encoder cannot
+derive (a method field, a property, a nested serializer) must be declared by the serializer in
+`computed_columns` with the columns it needs and a function of the row, or the encoder refuses it
+when it is built (ImproperlyConfigured), never guesses. tests/core/test_encoder.py proves, per
+list, that the encoder answers what the serializer answers for every field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db.models import Model
+from django.utils import timezone
+from rest_framework import ISO_8601, relations, serializers
+from rest_framework import fields as drf_fields
+from rest_framework.settings import api_settings
+
+__all__ = ["Computed", "RowEncoder", "encoder_for"]
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A serializer field the encoder cannot derive: the `values()` columns it needs and the
+    function of a row that answers what the field would."""
+
+    needs: tuple[str, ...]
+    value: Callable[[Row], Any]
+
+
+# Fields whose to_representation hands a database value back unchanged (None is never passed).
+_AS_IS = (
+    drf_fields.CharField,
+    drf_fields.ChoiceField,
+    drf_fields.IntegerField,
+    drf_fields.BooleanField,
+    drf_fields.FloatField,
+    drf_fields.JSONField,
+    drf_fields.ReadOnlyField,
+)
+
+
+class _Time:
+    """DRF's ISO 8601 output of an aware time (in the current zone, `Z` for UTC) without its
+    per-call overhead: the zone is read once per page and handed in."""
+
+    def __init__(self, field: drf_fields.DateTimeField) -> None:
+        self.field = field
+
+    def __call__(self, value: Any, zone: Any) -> Any:
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            return self.field.to_representation(value)
+        text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _datetime_formatter(field: drf_fields.DateTimeField) -> Callable[..., Any] | None:
+    """The fast formatter for DRF's ISO 8601 output; None (use the field) for any other."""
+    output = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    if output is None or output.lower() != ISO_8601 or hasattr(field, "timezone"):
+        return None
+    return _Time(field)
+
+
+def _model_path(model: type[Model], source: str) -> str:
+    """The `values()` path of a dotted `source`, checked against the model (a property or a
+    method is refused: it has no column)."""
+    parts = source.split(".")
+    current = model
+    for i, name in enumerate(parts):
+        try:
+            field = current._meta.get_field(name)
+        except FieldDoesNotExist as exc:
+            raise ImproperlyConfigured(
+                f"{model.__name__}.{source} is not a column: declare it in computed_columns"
+            ) from exc
+        if i < len(parts) - 1:
+            if not field.is_relation or field.many_to_many or field.one_to_many:
+                raise ImproperlyConfigured(f"{model.__name__}.{source}: not a single relation")
+            current = field.related_model  # type: ignore[assignment]
+    return "__".join(parts)
+
+
+class RowEncoder:
+    """Encodes `values()` rows as `serializer_class` would encode the model instances."""
+
+    def __init__(
+        self,
+        serializer_class: type[serializers.ModelSerializer],
+        *,
+        prefix: str = "",
+        exclude: Iterable[str] = (),
+    ) -> None:
+        model = serializer_class.Meta.model
+        computed: dict[str, Computed] = getattr(serializer_class, "computed_columns", {})
+        skip = set(exclude)
+        self.columns: list[str] = []
+        self.plan: list[tuple[str, str | None, Callable[..., Any] | None]] = []
+        for name, field in serializer_class().fields.items():
+            if field.write_only or name in skip:
+                continue
+            if name in computed:
+                self._need(*(prefix + column for column in computed[name].needs))
+                self.plan.append((name, None, computed[name].value))
+                continue
+            path, convert = self._derive(model, name, field)
+            self._need(prefix + path)
+            self.plan.append((name, prefix + path, convert))
+        self._encode_row = self._compile()
+
+    def _need(self, *columns: str) -> None:
+        for column in columns:
+            if column not in self.columns:
+                self.columns.append(column)
+
+    @staticmethod
+    def _derive(
+        model: type[Model], name: str, field: drf_fields.Field
+    ) -> tuple[str, Callable[..., Any] | None]:
+        if (
+            isinstance(
+                field,
+                drf_fields.SerializerMethodField
+                | serializers.BaseSerializer
+                | relations.ManyRelatedField
+                | drf_fields.HiddenField,
+            )
+            or field.source == "*"
+        ):
+            raise ImproperlyConfigured(
+                f"{name}: a {type(field).__name__} has no column; declare it in computed_columns"
+            )
+        source = field.source or name
+        path = _model_path(model, source)
+        if isinstance(field, relations.SlugRelatedField):
+            return _model_path(model, f"{source}.{field.slug_field}"), None
+        if isinstance(field, relations.PrimaryKeyRelatedField) and field.pk_field is None:
+            return path, None
+        if isinstance(field, drf_fields.DateTimeField):
+            return path, _datetime_formatter(field) or field.to_representation
+        if isinstance(field, _AS_IS) and not isinstance(field, relations.RelatedField):
+            return path, None
+        return path, field.to_representation
+
+    def _compile(self) -> Callable[[Row, Any], dict[str, Any]]:
+        """The plan as one function returning one dict literal (as dataclasses and attrs build
+        their methods): a page of 500 rows pays no loop or branch per field. Names and paths are
+        the serializer's and the model's, written with repr(); converters are passed in by name."""
+        namespace: dict[str, Any] = {}
+        lines = ["def encode_row(row, zone):", "    return {"]
+        for i, (name, path, convert) in enumerate(self.plan):
+            namespace[f"c{i}"] = convert
+            if path is None:
+                value = f"c{i}(row)"
+            elif convert is None:
+                value = f"row[{path!r}]"
+            elif isinstance(convert, _Time):
+                value = f"(None if (v := row[{path!r}]) is None else c{i}(v, zone))"
+            else:
+                value = f"(None if (v := row[{path!r}]) is None else c{i}(v))"
+            lines.append(f"        {name!r}: {value},")
+        lines.append("    }")
+        exec("\n".join(lines), namespace)  # noqa: S102 - our own source, built above
+        return namespace["encode_row"]
+
+    def encode_row(self, row: Row, zone: Any = None) -> dict[str, Any]:
+        """One row as the serializer would answer it (None stays None, as DRF leaves it); times
+        in `zone` (default: the current zone)."""
+        return self._encode_row(row, zone)
+
+    def encode(self, rows: Iterable[Row]) -> list[dict[str, Any]]:
+        zone = timezone.get_current_timezone()
+        encode_row = self._encode_row
+        return [encode_row(row, zone) for row in rows]
+
+
+_ENCODERS: dict[type, RowEncoder] = {}
+
+
+def encoder_for(serializer_class: type[serializers.ModelSerializer]) -> RowEncoder:
+    """The encoder of a serializer class, built once (its fields do not depend on the request)."""
+    encoder = _ENCODERS.get(serializer_class)
+    if encoder is None:
+        encoder = _ENCODERS[serializer_class] = RowEncoder(serializer_class)
+    return encoder
