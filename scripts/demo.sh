@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: Watchpost on its embedded defaults. SQLite, tasks in-process, AWS from the local emulator,
-# a demo login printed, served on http://127.0.0.1:8000.
+# a demo login printed, served on http://127.0.0.1:8000 (DEMO_PORT; the emulator on DEMO_EMULATOR_PORT, 4566).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,7 @@ export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_DEFAULT_REGION=us-e
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_PROFILE AWS_SESSION_TOKEN || true
 
+PORT="${DEMO_PORT:-8000}"
 EMULATOR_PORT="${DEMO_EMULATOR_PORT:-4566}"
 python -m aws_emulator --host 127.0.0.1 --port "$EMULATOR_PORT" --seed demo &
 EMULATOR_PID=$!
@@ -29,7 +30,7 @@ LOGIN=$(python manage.py seed_demo)
 python manage.py discover_accounts --check
 python manage.py collect
 echo
-echo "  Watchpost demo: http://127.0.0.1:8000/"
+echo "  Watchpost demo: http://127.0.0.1:${PORT}/"
 echo "  ${LOGIN}"
 echo
-python manage.py runserver 127.0.0.1:8000 --noreload
+python manage.py runserver "127.0.0.1:${PORT}" --noreload

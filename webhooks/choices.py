@@ -6,7 +6,7 @@ from django.db import models
 
 
 class WebhookEvent(models.TextChoices):
-    """An event delivered to subscribers (README: "Integrating a ticketing tool")."""
+    """An event delivered to subscribers (docs/api.md, Webhooks)."""
 
     FINDING_CREATED = "finding.created", "Finding created"
     FINDING_UPDATED = "finding.updated", "Finding updated"

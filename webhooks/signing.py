@@ -3,7 +3,7 @@
 Header `Watchpost-Signature: t=<unix seconds>,v1=<hex digest>`. A receiver recomputes the digest
 over the timestamp, a dot and the raw body bytes, compares in constant time, and refuses a
 timestamp older than a few minutes (replays). `signature_verify` is the reference implementation
-(README shows the same in a few lines).
+(docs/api.md, Webhooks, shows the same in a few lines).
 """
 
 from __future__ import annotations

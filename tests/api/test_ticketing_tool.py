@@ -1,4 +1,4 @@
-"""A ticketing tool end to end, over real HTTP against a live server, as README's example does it:
+"""A ticketing tool end to end, over real HTTP against a live server, as docs/api.md, A complete poller, does it:
 a token from `create_api_token`, a webhook subscription, a signed webhook received on a local
 receiver and verified, the change feed followed to its end and resumed, PATCH with a stale then a
 fresh ETag."""
@@ -52,7 +52,7 @@ class Tool:
 
 
 def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
-    """README's receiver check: HMAC-SHA256 over "<t>.<body>", constant-time, recent."""
+    """The receiver's check of docs/api.md, Webhooks: HMAC-SHA256 over "<t>.<body>", constant-time, recent."""
     parts = dict(item.split("=", 1) for item in header.split(","))
     if abs(time.time() - int(parts["t"])) > tolerance:
         return False

@@ -51,7 +51,7 @@ class WebhookSubscriptionViewSet(
     viewsets.ReadOnlyModelViewSet,
 ):
     """Webhook subscriptions. POST answers the secret once; it is never returned again (rotate it
-    with POST {id}/rotate-secret/). Events are signed (README: "Integrating a ticketing tool")."""
+    with POST {id}/rotate-secret/). Events are signed (docs/api.md, Webhooks)."""
 
     permission_classes = PERMISSIONS
     lookup_value_regex = r"\d{1,18}"
