@@ -69,13 +69,45 @@ def _parse(url: str) -> _Target:
     return _Target(parts.scheme, parts.hostname, port or default, path)
 
 
-def _allowed(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+# IPv6 prefixes whose addresses carry an IPv4 address in their last 32 bits: IPv4-compatible
+# (::/96, deprecated), SIIT's IPv4-translated (::ffff:0:0:0/96, RFC 2765), NAT64's well-known prefix
+# (64:ff9b::/96, RFC 6052) and its local-use prefix (64:ff9b:1::/48, RFC 8215). A translator or
+# an old stack turns them into the IPv4 address, so that address is what is judged.
+_EMBEDDING_LAST_32 = tuple(
+    ipaddress.IPv6Network(net)
+    for net in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48")
+)
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address stands for: mapped (::ffff:a.b.c.d), 6to4 (2002::/16),
+    Teredo (2001::/32: server and client) and the prefixes of _EMBEDDING_LAST_32."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    if int(ip) >> 32 == 0 and int(ip) <= 1:
+        return []  # :: and ::1 are judged as IPv6 (unspecified, loopback)
+    if any(ip in net for net in _EMBEDDING_LAST_32):
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return []
+
+
+def _allowed_one(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if getattr(settings, "WATCHPOST_WEBHOOK_ALLOW_PRIVATE", False):
         return not ip.is_unspecified and not ip.is_multicast
     return ip.is_global and not ip.is_multicast
+
+
+def _allowed(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded:
+            return all(_allowed_one(v4) for v4 in embedded)
+    return _allowed_one(ip)
 
 
 def target_resolve(url: str) -> str:
