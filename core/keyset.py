@@ -22,7 +22,7 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
@@ -170,7 +170,14 @@ def cursor_decode(
             _parse(model, key.path, value, annotations or {})
             for key, value in zip(keys, raw, strict=True)
         ]
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, ValidationError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        binascii.Error,
+        UnicodeDecodeError,
+        ValidationError,
+    ) as exc:
         raise ValidationError(
             {"cursor": "This page link no longer fits the list: start again from the first page."}
         ) from exc
@@ -190,8 +197,12 @@ def _parse(model: type[Model], path: str, value: Any, annotations: dict[str, Any
             model = model._meta.get_field(name).related_model  # type: ignore[assignment]
         field = model._meta.get_field(last)
     value = field.to_python(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        raise ValueError("a time without its zone")
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("a time without its zone")
+        # In UTC: PostgreSQL refuses offsets beyond 15:59 (a cursor's "-23:59" would answer 500),
+        # and what would overflow raises OverflowError here, refused below.
+        value = value.astimezone(UTC)
     if isinstance(value, int) and not -(2**63) <= value < 2**63:
         raise ValueError("out of range")
     return value

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -40,7 +40,11 @@ def cursor_decode(token: str) -> Position:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         moment, pk = text.split("|")
         position = (datetime.fromisoformat(moment), int(pk))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        if position[0].tzinfo is not None:
+            # In UTC: PostgreSQL refuses offsets beyond 15:59 ("-23:59" answered 500), and a time
+            # that would overflow raises OverflowError here.
+            position = (position[0].astimezone(UTC), position[1])
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise ValidationError(
             {"cursor": ["Not a cursor of ours: use the next or resume link as given."]}
         ) from exc
