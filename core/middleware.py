@@ -35,7 +35,7 @@ def _nul_fields(request: HttpRequest) -> list[str] | None:
     if request.method in ("POST", "PUT", "PATCH") and request.content_type in _FORM_TYPES:
         try:
             fields = [(key, value) for key, values in request.POST.lists() for value in values]
-        except Exception:  # noqa: BLE001 - a broken body is the view's (Django's) to answer
+        except Exception:  # a broken body is the view's (Django's) to answer
             return None
         names = _bad_names(fields)
         return names or None
