@@ -90,6 +90,19 @@ class PersonForm(forms.Form):
     )
     is_active = forms.BooleanField(required=False, label="Active")
 
+    def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
+        """`actor` grants only accounts they see (every account only if they see them all)."""
+        super().__init__(*args, **kwargs)
+        if actor is not None:
+            from accounts.selectors import account_scope_for_user
+
+            self.fields["accounts"].queryset = AwsAccount.objects.visible_to(actor)
+            if account_scope_for_user(user=actor) is not None:
+                self.fields["all_accounts"].disabled = True
+                self.fields[
+                    "all_accounts"
+                ].help_text = "Only someone who sees every account can grant every account."
+
 
 class PersonCreateForm(forms.ModelForm):
     """A new person with a first password; the role and accounts are set on the next page."""

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -222,6 +222,42 @@ def token_touch(*, token: ApiToken) -> None:
         token.last_used_at = now
 
 
+class AccessRefused(PermissionDenied):
+    """`actor` may not change this person's access; the message says why."""
+
+
+def _scope(user: AbstractBaseUser) -> set[int] | None:
+    """The pks of the accounts `user` sees; None for every account."""
+    from accounts.selectors import account_scope_for_user
+
+    scope = account_scope_for_user(user=user)
+    return None if scope is None else set(scope)
+
+
+def person_access_check(*, actor: AbstractBaseUser | None, user: AbstractBaseUser) -> None:
+    """Raise AccessRefused unless `actor` may change `user`'s role, accounts or login.
+
+    Nobody changes their own access (a scoped Admin could otherwise widen it), and a person
+    changes only people who see no more than they do (else they could demote or lock out whoever
+    oversees them). `actor` None is the system (a command, a migration), which may.
+    """
+    if actor is None:
+        return
+    if actor.pk == user.pk:
+        raise AccessRefused("Nobody changes their own access: ask another admin.")
+    if getattr(user, "is_superuser", False) and not getattr(actor, "is_superuser", False):
+        raise AccessRefused("Only a superuser changes a superuser's access.")
+    mine = _scope(actor)
+    if mine is None:
+        return
+    theirs = _scope(user)
+    if theirs is None or not theirs <= mine:
+        raise AccessRefused(
+            f"{user.get_username()} sees accounts you do not see: only someone who sees them "
+            "all can change their access."
+        )
+
+
 @transaction.atomic
 def person_set_access(
     *,
@@ -231,9 +267,25 @@ def person_set_access(
     all_accounts: bool,
     accounts: Iterable[AwsAccount],
 ) -> AccessProfile:
-    """Give a person one role (or none) and the member accounts they may see, and audit it."""
+    """Give a person one role (or none) and the member accounts they may see, and audit it.
+
+    `actor` grants only what they see themselves (every account only if they see every account);
+    raises AccessRefused otherwise, or when person_access_check refuses, and changes nothing.
+    """
     if role is not None and role not in Role.values:
         raise ValueError(f"Unknown role {role!r}; known: {', '.join(Role.values)}.")
+    accounts = list(accounts)
+    person_access_check(actor=actor, user=user)
+    if actor is not None:
+        mine = _scope(actor)
+        if mine is not None:
+            if all_accounts:
+                raise AccessRefused("Only someone who sees every account can grant every account.")
+            outside = sorted(a.account_id for a in accounts if a.pk not in mine)
+            if outside:
+                raise AccessRefused(
+                    f"You can grant only accounts you see yourself (not {', '.join(outside)})."
+                )
     profile, _ = AccessProfile.objects.get_or_create(user=user)
     before = {
         "role": sorted(user.groups.filter(name__in=Role.values).values_list("name", flat=True)),
@@ -261,8 +313,10 @@ def person_set_access(
 def person_set_active(
     *, actor: AbstractBaseUser | None, user: AbstractBaseUser, active: bool
 ) -> None:
-    """Let a person log in, or stop them (their tokens stop working too), and audit it."""
+    """Let a person log in, or stop them (their tokens stop working too), and audit it.
+    Raises AccessRefused when person_access_check refuses `actor`."""
     if user.is_active != active:
+        person_access_check(actor=actor, user=user)
         user.is_active = active
         user.save(update_fields=["is_active"])
         action = "person.activated" if active else "person.deactivated"

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -193,8 +193,20 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @permission_required(MANAGE_PEOPLE, raise_exception=True)
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Set a person's role, the accounts they see, and whether they may log in."""
+    """Set a person's role, the accounts they see, and whether they may log in.
+
+    Nobody changes their own access, nor that of someone who sees more than they do
+    (services.person_access_check): the page then shows why, and a POST answers 403.
+    """
     person = get_object_or_404(get_user_model(), pk=pk)
+    try:
+        services.person_access_check(actor=request.user, user=person)
+    except services.AccessRefused as exc:
+        refused: str | None = str(exc)
+    else:
+        refused = None
+    if refused and request.method == "POST":
+        raise PermissionDenied(refused)
     profile = AccessProfile.objects.filter(user=person).first()
     initial = {
         "role": role_of(person) or "",
@@ -202,20 +214,25 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "accounts": list(profile.accounts.all()) if profile else [],
         "is_active": person.is_active,
     }
-    form = PersonForm(request.POST or None, initial=initial)
+    form = PersonForm(request.POST or None, initial=initial, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.person_set_access(
-            actor=request.user,
-            user=person,
-            role=data["role"] or None,
-            all_accounts=data["all_accounts"],
-            accounts=data["accounts"],
-        )
-        services.person_set_active(actor=request.user, user=person, active=data["is_active"])
-        messages.success(request, f"Saved access of {person.get_username()}.")
-        return redirect("accounts:person_list")
-    return render(request, "accounts/person_edit.html", {"form": form, "person": person})
+        try:
+            services.person_set_access(
+                actor=request.user,
+                user=person,
+                role=data["role"] or None,
+                all_accounts=data["all_accounts"],
+                accounts=data["accounts"],
+            )
+            services.person_set_active(actor=request.user, user=person, active=data["is_active"])
+        except services.AccessRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Saved access of {person.get_username()}.")
+            return redirect("accounts:person_list")
+    context = {"form": form, "person": person, "refused": refused}
+    return render(request, "accounts/person_edit.html", context)
 
 
 @never_cache
