@@ -59,6 +59,64 @@ def anomaly_list_for_user(
     return filterset.qs
 
 
+# What an anomaly says about all of its accounts together: shown only to whoever sees them all.
+ANOMALY_TOTALS = (
+    "total_impact",
+    "total_actual",
+    "total_expected",
+    "total_impact_percentage",
+    "max_impact",
+)
+
+
+def visible_account_ids(*, user: User) -> set[str] | None:
+    """The 12-digit ids of the accounts `user` sees; None when that is every account."""
+    from accounts.selectors import account_scope_for_user
+
+    if account_scope_for_user(user=user) is None:
+        return None
+    return set(_visible_ids(user).values_list("account_id", flat=True))
+
+
+def _cause_account(cause: Any, filed_under: str) -> str:
+    """The account of one root cause (AWS may name none: then the anomaly's own account)."""
+    named = cause.get("LinkedAccount") if isinstance(cause, dict) else None
+    return str(named) if named else filed_under
+
+
+def anomaly_redact(values: dict[str, Any], visible: set[str] | None) -> dict[str, Any]:
+    """An anomaly's fields (`account_id`, `root_causes`, ANOMALY_TOTALS, as a serializer or the
+    page has them) as a person who sees the accounts `visible` (None: every account) may see them.
+
+    An anomaly is filed under the account of its largest root cause, but its root causes may be
+    in other accounts: a person sees only the root causes of accounts they see, and the totals
+    (which sum every root cause) only when they see every account of the anomaly; else null.
+    Returns `values` changed in place.
+    """
+    if visible is None:
+        return values
+    filed_under = str(values.get("account_id") or "")
+    causes = values.get("root_causes") or []
+    accounts = {filed_under, *(_cause_account(c, filed_under) for c in causes)}
+    values["root_causes"] = [c for c in causes if _cause_account(c, filed_under) in visible]
+    if not accounts <= visible:
+        for name in ANOMALY_TOTALS:
+            if name in values:
+                values[name] = None
+    return values
+
+
+def anomaly_redact_instance(anomaly: CostAnomaly, visible: set[str] | None) -> CostAnomaly:
+    """anomaly_redact on a model instance, for a page (never saved afterwards)."""
+    values = {
+        name: getattr(anomaly, name) for name in ("account_id", "root_causes", *ANOMALY_TOTALS)
+    }
+    for name, value in anomaly_redact(values, visible).items():
+        setattr(anomaly, name, value)
+    anomaly.totals_hidden = visible is not None and values["total_impact"] is None  # type: ignore[attr-defined]
+    return anomaly
+
+
 def anomaly_get_for_user(*, user: User, pk: int) -> CostAnomaly | None:
     """One anomaly, or None if it does not exist or `user` may not see it."""
     return anomaly_list_for_user(user=user).select_related("payer").filter(pk=pk).first()

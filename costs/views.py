@@ -93,6 +93,10 @@ def anomaly_list(request: HttpRequest) -> HttpResponse:
     except ValidationError:
         anomalies = selectors.anomaly_list_for_user(user=request.user).none()
     page = Paginator(anomalies, PAGE_SIZE).get_page(request.GET.get("page"))
+    visible = selectors.visible_account_ids(user=request.user)
+    page.object_list = [
+        selectors.anomaly_redact_instance(anomaly, visible) for anomaly in page.object_list
+    ]
     context = {
         "filterset": filterset,
         "form": filterset.form,
@@ -111,6 +115,7 @@ def anomaly_detail(request: HttpRequest, pk: int) -> HttpResponse:
     anomaly = selectors.anomaly_get_for_user(user=request.user, pk=pk)
     if anomaly is None:
         raise Http404("No such anomaly.")
+    selectors.anomaly_redact_instance(anomaly, selectors.visible_account_ids(user=request.user))
     now = clock.now()
     as_of = selectors.data_as_of(user=request.user, source=Source.COSTS)
     figure = charts.anomaly_figure(

@@ -10,6 +10,7 @@ from typing import Any
 
 from costs.api.serializers import BudgetSerializer, CostAnomalySerializer
 from costs.models import Budget, CostAnomaly
+from costs.selectors import anomaly_redact
 from costs.signals import anomaly_created, budget_alarm
 from findings.api.serializers import FindingSerializer
 from findings.models import Finding
@@ -57,6 +58,13 @@ def on_finding_changed(sender: Any, kind: str, finding_ids: list[int], **_: Any)
         deliveries_enqueue(event=event, occurrences=occurrences)
 
 
+def _anomaly_for_owner(data: dict[str, Any], visible: set[str]) -> dict[str, Any]:
+    """An anomaly.created payload with only the root causes of accounts the owner sees, and its
+    totals only if they see every account of it (costs.selectors.anomaly_redact)."""
+    data["anomaly"] = anomaly_redact(data["anomaly"], visible)
+    return data
+
+
 def on_anomaly_created(sender: Any, anomaly_ids: list[int], **_: Any) -> None:
     """anomaly.created for each new cost anomaly (severity: ours, derived from its impact)."""
     if not _wanted(WebhookEvent.ANOMALY_CREATED):
@@ -67,7 +75,8 @@ def on_anomaly_created(sender: Any, anomaly_ids: list[int], **_: Any) -> None:
             account_id=a.account_id,
             severity=a.derived_severity,
             source=None,
-            data={"anomaly": CostAnomalySerializer(a).data},
+            data={"anomaly": dict(CostAnomalySerializer(a).data)},
+            redact=_anomaly_for_owner,
         )
         for a in anomalies.order_by("pk")
     ]

@@ -3,9 +3,10 @@ for events, replaying a delivery. Sending is webhooks.delivery's, run by webhook
 
 from __future__ import annotations
 
+import copy
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -51,6 +52,15 @@ class Occurrence:
     severity: str | None
     source: str | None
     data: dict[str, Any]
+    # Given `data` (a copy) and the 12-digit ids the subscription's owner sees, answers what that
+    # owner may be sent (an anomaly: only their accounts' root causes; costs.selectors).
+    redact: Callable[[dict[str, Any], set[str]], dict[str, Any]] | None = None
+
+    def data_for(self, visible: set[str]) -> dict[str, Any]:
+        """The payload's `data` as an owner who sees `visible` may receive it."""
+        if self.redact is None:
+            return self.data
+        return self.redact(copy.deepcopy(self.data), visible)
 
 
 def _new_secret() -> str:
@@ -219,7 +229,8 @@ def deliveries_enqueue(*, event: str, occurrences: Sequence[Occurrence]) -> list
         for occurrence in occurrences:
             if _wants(subscription, occurrence, visible, chosen):
                 delivery = WebhookDelivery(subscription=subscription, event=event)
-                delivery.payload = _envelope(event, delivery.event_id, occurrence.data)
+                data = occurrence.data_for(visible)
+                delivery.payload = _envelope(event, delivery.event_id, data)
                 deliveries.append(delivery)
     WebhookDelivery.objects.bulk_create(deliveries)
     _send_after_commit([d.pk for d in deliveries])

@@ -6,13 +6,19 @@ from rest_framework import serializers
 
 from core.api.encoder import Computed
 from costs.choices import AnomalyFeedback
-from costs.models import Budget, CostAnomaly
+from costs.models import MONEY, Budget, CostAnomaly
 
 
 class CostAnomalySerializer(serializers.ModelSerializer):
     """A Cost Explorer anomaly; AWS's strings verbatim, `feedback` null when none was given."""
 
     feedback = serializers.SerializerMethodField()
+    # Null for a person who does not see every account of the anomaly (costs.selectors.anomaly_redact).
+    total_impact = serializers.DecimalField(**MONEY, allow_null=True, read_only=True)
+    max_impact = serializers.DecimalField(**MONEY, allow_null=True, read_only=True)
+    total_actual = serializers.DecimalField(**MONEY, allow_null=True, read_only=True)
+    total_expected = serializers.DecimalField(**MONEY, allow_null=True, read_only=True)
+    total_impact_percentage = serializers.DecimalField(**MONEY, allow_null=True, read_only=True)
     computed_columns = {  # lists encode values() rows (core.api.encoder)
         "feedback": Computed(needs=("feedback",), value=lambda row: row["feedback"] or None),
     }

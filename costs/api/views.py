@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -20,7 +22,12 @@ from costs.api.serializers import (
 )
 from costs.filtersets import BudgetFilterSet, CostAnomalyFilterSet
 from costs.models import Budget, CostAnomaly
-from costs.selectors import anomaly_list_for_user, budget_list_for_user
+from costs.selectors import (
+    anomaly_list_for_user,
+    anomaly_redact,
+    budget_list_for_user,
+    visible_account_ids,
+)
 from costs.services import AnomalyFeedbackRefused, anomaly_feedback_send
 
 
@@ -35,6 +42,24 @@ class CostAnomalyViewSet(EncodedListMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[CostAnomaly]:
         return anomaly_list_for_user(user=self.request.user).select_related("payer")
+
+    def _redacted(self, data: Any) -> Any:
+        """Root causes of the caller's accounts only; totals only if they see every account."""
+        visible = visible_account_ids(user=self.request.user)
+        return anomaly_redact(data, visible)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        rows = response.data["results"] if isinstance(response.data, dict) else response.data
+        visible = visible_account_ids(user=request.user)
+        for row in rows:
+            anomaly_redact(row, visible)
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        response.data = self._redacted(response.data)
+        return response
 
     @extend_schema(
         request=AnomalyFeedbackSerializer,
@@ -56,7 +81,8 @@ class CostAnomalyViewSet(EncodedListMixin, viewsets.ReadOnlyModelViewSet):
         except AnomalyFeedbackRefused as exc:
             detail = f"AWS refused the feedback; nothing was changed. {exc}"
             return Response({"detail": detail}, status=status.HTTP_502_BAD_GATEWAY)
-        return Response(CostAnomalySerializer(anomaly, context={"request": request}).data)
+        data = CostAnomalySerializer(anomaly, context={"request": request}).data
+        return Response(self._redacted(data))
 
 
 class BudgetViewSet(EncodedListMixin, viewsets.ReadOnlyModelViewSet):
