@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import AwsAccount
 from webhooks.choices import DeliveryStatus
 from webhooks.models import WebhookAttempt, WebhookDelivery
 from webhooks.signing import SIGNATURE_HEADER, signature_header
@@ -61,7 +62,7 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
     )
     if not taken:
         return None
-    return WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    return WebhookDelivery.objects.select_related("subscription__owner").get(pk=delivery_id)
 
 
 def _headers(delivery: WebhookDelivery, body: bytes) -> dict[str, str]:
@@ -99,6 +100,14 @@ def _send(delivery: WebhookDelivery) -> tuple[int | None, str, str, int, bool]:
     return status, response.excerpt, error, response.duration_ms, retryable
 
 
+def _owner_sees(delivery: WebhookDelivery) -> bool:
+    """Whether the subscription's owner sees the delivery's account now (a ping has none)."""
+    if not delivery.account_id:
+        return True
+    owner = delivery.subscription.owner
+    return AwsAccount.objects.visible_to(owner).filter(account_id=delivery.account_id).exists()
+
+
 def delivery_attempt(*, delivery_id: int) -> DeliveryOutcome:
     """Make the next attempt of a delivery and record it; safe to call twice (a delivery that is
     done, or being sent by another worker, is left alone)."""
@@ -108,6 +117,9 @@ def delivery_attempt(*, delivery_id: int) -> DeliveryOutcome:
         return DeliveryOutcome(status=current.first() or "missing")
     if not delivery.subscription.active:
         status, excerpt, error, ms, retryable = None, "", "The subscription is paused.", 0, False
+    elif not _owner_sees(delivery):
+        error = f"Not sent: the subscription's owner no longer sees account {delivery.account_id}."
+        status, excerpt, ms, retryable = None, "", 0, False
     else:
         status, excerpt, error, ms, retryable = _send(delivery)
     now = timezone.now()

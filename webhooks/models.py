@@ -59,6 +59,14 @@ class WebhookDelivery(models.Model):
     )
     event = models.CharField(max_length=32, choices=WebhookEvent.choices)
     event_id = models.UUIDField(default=uuid.uuid4)
+    account_id = models.CharField(
+        "account id",
+        max_length=12,
+        blank=True,
+        default="",
+        help_text="The member account the event concerns (empty for a ping): sent only while the "
+        "subscription's owner sees it, listed only to people who see it.",
+    )
     payload: Any = models.JSONField()
     status = models.CharField(
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -143,6 +143,10 @@ def subscription_update(
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise ValidationError({name: "Not a field you can change." for name in unknown})
+    if "url" in values and values["url"] != subscription.url and actor.pk != subscription.owner_id:
+        raise ValidationError(
+            {"url": "Only the subscription's owner can change where it delivers."}
+        )
     before = _snapshot(subscription)
     values = _validated(dict(values), subscription.owner)
     accounts = values.pop("accounts", None)
@@ -162,7 +166,10 @@ def subscription_update(
 def subscription_rotate_secret(
     *, actor: AbstractBaseUser, subscription: WebhookSubscription
 ) -> str:
-    """Give the subscription a new secret and return it (the only time it is shown)."""
+    """Give the subscription a new secret and return it (the only time it is shown). Only its
+    owner may: whoever holds the secret can sign requests its receiver trusts."""
+    if actor.pk != subscription.owner_id:
+        raise PermissionDenied("Only the subscription's owner can rotate its secret.")
     subscription.secret = _new_secret()
     subscription.save(update_fields=["secret", "updated_at"])
     audit_record(actor=actor, action="webhook.secret_rotated", target=subscription)
@@ -228,7 +235,9 @@ def deliveries_enqueue(*, event: str, occurrences: Sequence[Occurrence]) -> list
         chosen = {a.account_id for a in subscription.accounts.all()}
         for occurrence in occurrences:
             if _wants(subscription, occurrence, visible, chosen):
-                delivery = WebhookDelivery(subscription=subscription, event=event)
+                delivery = WebhookDelivery(
+                    subscription=subscription, event=event, account_id=occurrence.account_id
+                )
                 data = occurrence.data_for(visible)
                 delivery.payload = _envelope(event, delivery.event_id, data)
                 deliveries.append(delivery)
@@ -259,6 +268,7 @@ def delivery_replay(*, actor: AbstractBaseUser, delivery: WebhookDelivery) -> We
         subscription=subscription,
         event=delivery.event,
         event_id=delivery.event_id,
+        account_id=delivery.account_id,
         payload=delivery.payload,
         replay_of=delivery,
     )
