@@ -22,3 +22,9 @@ class AccountsConfig(AppConfig):
             NavEntry("Collection health", "collection_health", order=110),
         )
         post_migrate.connect(roles_sync, dispatch_uid="accounts.roles_sync")
+
+        from axes.signals import user_locked_out
+
+        from accounts.login_throttle import on_user_locked_out
+
+        user_locked_out.connect(on_user_locked_out, dispatch_uid="accounts.login_locked_out")

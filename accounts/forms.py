@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 
 from accounts.choices import Role, Source
@@ -107,11 +107,26 @@ class PersonForm(forms.Form):
 class PersonCreateForm(forms.ModelForm):
     """A new person with a first password; the role and accounts are set on the next page."""
 
-    password = forms.CharField(widget=forms.PasswordInput, min_length=12)
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        min_length=12,
+        help_text=password_validation.password_validators_help_text_html(),
+    )
 
     class Meta:
         model = get_user_model()
         fields = ["username", "email", "first_name", "last_name"]
+
+    def _post_clean(self) -> None:
+        """The password passes every AUTH_PASSWORD_VALIDATORS check, against this person's own
+        name and email too (as Django's own forms do)."""
+        super()._post_clean()
+        password = self.cleaned_data.get("password")
+        if password:
+            try:
+                password_validation.validate_password(password, self.instance)
+            except ValidationError as exc:
+                self.add_error("password", exc)
 
 
 class TokenCreateForm(forms.Form):

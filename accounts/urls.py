@@ -12,6 +12,7 @@ urlpatterns = [
     path("people/", views.person_list, name="person_list"),
     path("people/add/", views.person_create, name="person_create"),
     path("people/<int:pk>/", views.person_edit, name="person_edit"),
+    path("people/<int:pk>/unlock/", views.person_unlock, name="person_unlock"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("audit/", views.audit_list, name="audit_list"),

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import onboarding, organizations, selectors, services
+from accounts import login_throttle, onboarding, organizations, selectors, services
 from accounts.aws import AwsGateway
 from accounts.choices import CheckOutcome
 from accounts.forms import AwsAccountForm, PersonCreateForm, PersonForm, TokenCreateForm
@@ -231,8 +231,24 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Saved access of {person.get_username()}.")
             return redirect("accounts:person_list")
-    context = {"form": form, "person": person, "refused": refused}
+    context = {
+        "form": form,
+        "person": person,
+        "refused": refused,
+        "locked_out": login_throttle.is_locked_out(person),
+    }
     return render(request, "accounts/person_edit.html", context)
+
+
+@require_POST
+@permission_required(MANAGE_PEOPLE, raise_exception=True)
+def person_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lift the login lockout of a person's username (audited)."""
+    person = get_object_or_404(get_user_model(), pk=pk)
+    services.person_access_check(actor=request.user, user=person)
+    login_throttle.person_unlock(actor=request.user, user=person)
+    messages.success(request, f"Unlocked the login of {person.get_username()}.")
+    return redirect("accounts:person_edit", pk=person.pk)
 
 
 @never_cache

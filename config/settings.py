@@ -6,6 +6,7 @@ in-process, DEBUG off. Production refuses to start without DJANGO_SECRET_KEY unl
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "principals",
     "costs",
     "webhooks",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "accounts.middleware.WatchpostLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,6 +118,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes): the axes backend first refuses a login while its username or
+# its address is locked out; ModelBackend then checks the password. The REST API's bearer tokens
+# never go through authenticate(), so they are not throttled here (the API has its own rate limits).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT: int = env.int("WATCHPOST_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("WATCHPOST_LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: per name, per address
+AXES_RESET_ON_SUCCESS = True  # a good login forgets that address's and name's earlier failures
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Behind proxies, the client's address is the X-Forwarded-For entry the nearest proxy added:
+# WATCHPOST_PROXY_COUNT is how many proxies stand in front of Watchpost (0: REMOTE_ADDR).
+WATCHPOST_PROXY_COUNT: int = env.int("WATCHPOST_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.login_throttle.username_of"
+
+# Email (password reset links). The console backend prints mail to standard output (the demo,
+# development); production sets EMAIL_BACKEND to SMTP and EMAIL_HOST etc.
+EMAIL_BACKEND: str = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST: str = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT: int = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER: str = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD: str = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS: bool = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="watchpost@localhost")
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # a reset link works for 3 hours, once
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -17,6 +17,34 @@ urlpatterns = [
         name="login",
     ),
     path("auth/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Changing one's password (logged in) and resetting a forgotten one by email (logged out);
+    # Django's views, with AUTH_PASSWORD_VALIDATORS on every new password.
+    path(
+        "auth/password/change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "auth/password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("auth/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "auth/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "auth/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "auth/password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("accounts/", include("accounts.urls")),
     path("collection/", account_views.collection_health, name="collection_health"),
     path("", include("findings.urls")),

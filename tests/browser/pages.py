@@ -29,6 +29,7 @@ NOT_PAGES = {
     "finding_bulk_update",  # POST only
     "finding_workflow",  # POST only
     "token_revoke",  # POST only
+    "person_unlock",  # POST only
     "account_check",  # POST only
     "anomaly_feedback",  # POST only
     "delivery_replay",  # POST only
@@ -61,6 +62,8 @@ PAGE_KWARGS: dict[str, Callable[[], dict[str, Any]]] = {
     "account_edit": lambda: {"account_id": "222222222222"},
     "person_edit": _first_pk("User"),
     "anomaly_detail": _first_pk("CostAnomaly"),
+    # A link that is not valid: the page that says so (a valid one needs a mailed token).
+    "password_reset_confirm": lambda: {"uidb64": "MQ", "token": "0-not-a-token"},
 }
 
 NOT_FOUND_PATH = "/no-such-page/"
@@ -73,7 +76,13 @@ EXTRA_PATHS: list[Callable[[], str]] = [
 ]
 
 # Pages audited logged out.
-LOGGED_OUT_PATHS: list[Callable[[], str]] = [lambda: reverse("login"), lambda: NOT_FOUND_PATH]
+LOGGED_OUT_PATHS: list[Callable[[], str]] = [
+    lambda: reverse("login"),
+    lambda: NOT_FOUND_PATH,
+    lambda: reverse("password_reset"),
+    lambda: reverse("password_reset_done"),
+    lambda: reverse("password_reset_complete"),
+]
 
 
 def named_urls() -> Iterator[tuple[str, URLPattern]]:
