@@ -138,10 +138,14 @@ class CallCounter:
 
     counts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Called after each call is counted (a run's heartbeat, accounts.runs).
+    listener: Callable[[], None] | None = None
 
     def record(self, service: str, operation: str) -> None:
         with self._lock:
             self.counts[f"{service}:{operation}"] += 1
+        if self.listener is not None:
+            self.listener()
 
     @property
     def total(self) -> int:
