@@ -28,6 +28,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
 )
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from accounts.ratelimit import limit_client
@@ -201,6 +202,14 @@ class AwsClient:
         return method
 
 
+def _stop_at_time_limit(caught_exception: Exception | None = None, **_: Any) -> None:
+    """A task's soft time limit raised inside a request: botocore wraps it as a connection error
+    and would retry it; raise it instead, so the run stops and records why (accounts.collection)."""
+    error = getattr(caught_exception, "kwargs", {}).get("error")
+    if isinstance(error, SoftTimeLimitExceeded):
+        raise error
+
+
 def client_config() -> Config:
     """Retry mode `standard` with WATCHPOST_AWS_MAX_ATTEMPTS attempts in all, and timeouts."""
     return Config(
@@ -270,6 +279,7 @@ class AwsGateway:
                 session = self._session(role_arn, external_id, region)
                 raw = session.client(service, region_name=region, config=client_config())
                 limit_client(raw, account_id=account_id, region=region)  # LookupEvents: 2/s
+                raw.meta.events.register_first("needs-retry", _stop_at_time_limit)
                 if counted:
                     raw.meta.events.register("before-call", self._count(service))
                 self._clients[key] = AwsClient(raw, service)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,7 +59,9 @@ class CallRecord:
 
 @dataclass
 class Fault:
-    """An error to answer instead of the real result, `times` times (None: every time)."""
+    """An error to answer instead of the real result, `times` times (None: every time), once
+    `after` matching calls have been answered normally; `delay` seconds of latency first (with an
+    empty `error_code`, the call is only slowed down, then answered)."""
 
     service: str
     operation: str | None
@@ -68,6 +71,8 @@ class Fault:
     times: int | None = 1
     message: str | None = None
     http_status: int | None = None
+    after: int = 0
+    delay: float = 0.0
 
     def matches(self, service: str, operation: str, account_id: str, region: str) -> bool:
         """Whether this fault applies to the call."""
@@ -119,8 +124,8 @@ class Dispatcher:
             op_model = self._operation(service, operation)
             identity = self.world.identity_for(access_key, session_token)
             account_id, caller = identity.account_id, identity.arn
+            self._fault(name, op_model.name, account_id, region)
             with self.world.lock:
-                self._fault(name, op_model.name, account_id, region)
                 data = self._run(op_model, params, identity, region)
             self._record(name, operation, account_id, region, params, None, caller)
             return serialize_response(op_model, data, request_id)
@@ -145,13 +150,24 @@ class Dispatcher:
         return service.operation_model(operation)
 
     def _fault(self, service: str, operation: str, account_id: str, region: str) -> None:
+        hit: Fault | None = None
         with self.lock:
             for fault in self.faults:
                 if fault.matches(service, operation, account_id, region):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     if fault.times is not None:
                         fault.times -= 1
-                    message = fault.message or f"Injected {fault.error_code} for {operation}"
-                    raise AwsError(fault.error_code, message, fault.http_status)
+                    hit = fault
+                    break
+        if hit is None:
+            return
+        if hit.delay:
+            time.sleep(hit.delay)  # outside the locks: other calls go on meanwhile
+        if hit.error_code:
+            message = hit.message or f"Injected {hit.error_code} for {operation}"
+            raise AwsError(hit.error_code, message, hit.http_status)
 
     def _run(
         self, op_model: OperationModel, params: dict[str, Any], identity: Any, region: str
