@@ -32,7 +32,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 
-from accounts.ratelimit import limit_client
+from accounts.ratelimit import LimiterUnavailable, limit_client
 
 # Global services (Organizations, Cost Explorer, Budgets) are answered in us-east-1.
 GLOBAL_REGION = "us-east-1"
@@ -222,6 +222,8 @@ class AwsClient:
             yield
         except (ClientError, BotoCoreError) as exc:
             raise self._translate(exc) from exc
+        except LimiterUnavailable as exc:
+            raise AwsError(str(exc), code="LimiterUnavailable") from exc
 
     def _translate(self, exc: Exception) -> AwsError:
         error = translate(exc)
