@@ -71,7 +71,4 @@ def test_a_malformed_throttle_switch_is_refused() -> None:
         timeout=60,
     )
     assert done.returncode != 0 and "an account id is 12 digits" in done.stderr
-    assert (
-        "demo.sh" in (ROOT / "scripts" / "demo.sh").name
-        and "DEMO_THROTTLE_ACCOUNT" in (ROOT / "scripts" / "demo.sh").read_text()
-    )
+    assert "DEMO_THROTTLE_ACCOUNT" in (ROOT / "scripts" / "demo.sh").read_text()
