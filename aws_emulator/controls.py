@@ -74,6 +74,24 @@ class Controls:
         """Answer matching calls normally, but only after `seconds` (a slow or distant AWS)."""
         return self.inject(service, operation, "", account_id, region, times=times, delay=seconds)
 
+    def empty_pages(
+        self,
+        service: str,
+        operation: str,
+        account_id: str | None = None,
+        region: str | None = None,
+        times: int | None = 1,
+        after: int = 0,
+    ) -> Fault:
+        """Answer matching calls of a paged operation with no items and a new next token that
+        leads back to the same page (AWS may answer so); a pager must keep going."""
+        fault = Fault(
+            service, operation, "", account_id, region, times, after=after, empty_page=True
+        )
+        with self.dispatcher.lock:
+            self.dispatcher.faults.append(fault)
+        return fault
+
     def clear_faults(self) -> None:
         """Drop every pending injected fault."""
         with self.dispatcher.lock:

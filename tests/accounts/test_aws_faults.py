@@ -101,3 +101,39 @@ def test_credentials_refused_again_after_a_refresh_are_access_denied(prod, emula
     lines = collect()
     assert lines["us-east-1"][0] == "access_denied"
     assert emulator.count(operation="ListFindings", region="us-east-1") == 2
+
+
+def test_empty_pages_with_a_next_token_are_followed(prod, emulator, aws_world):
+    state = aws_world.guardduty(PROD, "us-east-1")
+    ids = [state.add_finding(Title=f"finding {i}")["Id"] for i in range(120)]
+    emulator.empty_pages(
+        "guardduty", "ListFindings", account_id=PROD, region="us-east-1", after=1, times=3
+    )
+    lines = collect()
+    assert lines["us-east-1"][:2] == ["ok", "new=120"], lines["us-east-1"]
+    lists = [
+        c
+        for c in emulator.calls
+        if c.operation == "ListFindings" and c.region == "us-east-1" and c.account_id == PROD
+    ]
+    assert len(lists) == 3 + 3  # three pages, three empty answers in between
+    stored = sorted(Finding.objects.filter(region="us-east-1").values_list("source_id", flat=True))
+    assert stored == sorted(ids)
+
+
+def test_endless_empty_pages_fail_the_run_and_keep_the_cursor(prod, emulator, aws_world):
+    from accounts.aws import MAX_EMPTY_PAGES
+    from accounts.models import SyncCursor
+
+    aws_world.guardduty(PROD, "us-east-1").add_finding(Title="one")
+    collect()
+    cursor = SyncCursor.objects.get(account=prod, region="us-east-1", source="guardduty")
+    emulator.empty_pages(
+        "guardduty", "ListFindings", account_id=PROD, region="us-east-1", times=None
+    )
+    lines = collect("--full")
+    assert lines["us-east-1"][0] == "failed"
+    assert f"{MAX_EMPTY_PAGES + 1} empty pages in a row" in " ".join(lines["us-east-1"])
+    after = SyncCursor.objects.get(pk=cursor.pk)
+    assert (after.cursor, after.state) == (cursor.cursor, cursor.state)
+    assert Finding.objects.get(region="us-east-1").aws_state == "active"  # nothing marked gone
