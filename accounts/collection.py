@@ -183,6 +183,11 @@ def collection_run_target(
                 return _finish(run, outcome=CheckOutcome.SKIPPED, error=error)
         try:
             return _run_locked(run, target, gateway, full, payer_note)
+        except Exception as exc:  # storing the outcome or cursor failed (the database)
+            with suppress(Exception):
+                error = f"internal error: {type(exc).__name__}: {exc}"
+                _finish(run, outcome=CheckOutcome.FAILED, error=error)
+            raise
         except BaseException:
             # Interrupted in this process (Ctrl-C, a worker's shutdown): say so now; if even that
             # fails (the database went away), the sweeper says it later.

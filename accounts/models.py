@@ -245,10 +245,11 @@ class CollectionRun(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Who runs it (accounts.runs): the sweeper ends a run whose process is gone as `interrupted`.
-    host = models.CharField(max_length=200, blank=True, default="")
+    # (db_default: rows written by raw SQL, the benches' fills, need no value)
+    host = models.CharField(max_length=200, blank=True, default="", db_default="")
     pid = models.PositiveIntegerField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    lock_token = models.CharField(max_length=32, blank=True, default="")
+    lock_token = models.CharField(max_length=32, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-started_at", "-id"]
