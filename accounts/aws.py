@@ -28,9 +28,11 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
 )
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.cache import cache
 
-from accounts.ratelimit import limit_client
+from accounts.ratelimit import LimiterUnavailable, limit_client
 
 # Global services (Organizations, Cost Explorer, Budgets) are answered in us-east-1.
 GLOBAL_REGION = "us-east-1"
@@ -67,6 +69,36 @@ THROTTLED_CODES = frozenset(
     }
 )
 NOT_ENABLED_CODES = frozenset({"SubscriptionRequiredException", "OptInRequired"})
+# Regions an account must opt into (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html).
+# Where one is not enabled, AWS refuses every request as if the token were invalid: in these
+# regions that answer means "not enabled", not "access denied".
+OPT_IN_REGIONS = frozenset(
+    {
+        "af-south-1",
+        "ap-east-1",
+        "ap-east-2",
+        "ap-south-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-6",
+        "ap-southeast-7",
+        "ca-west-1",
+        "eu-central-2",
+        "eu-south-1",
+        "eu-south-2",
+        "il-central-1",
+        "me-central-1",
+        "me-south-1",
+        "mx-central-1",
+    }
+)
+REGION_OFF_CODES = frozenset(
+    {"UnrecognizedClientException", "InvalidClientTokenId", "AuthFailure", "OptInRequired"}
+)
+# A region found not enabled is not asked again for this long (no error storm every cycle).
+REGION_OFF_SECONDS = 6 * 60 * 60
+EXPIRED_TOKEN_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
 # Macie answers GetMacieSession with AccessDeniedException "Macie is not enabled" when it is off;
 # any other AccessDenied is a permission problem (https://docs.aws.amazon.com/macie/latest/APIReference/macie-session.html).
 NOT_ENABLED_MESSAGES = ("macie is not enabled", "is not subscribed", "not enabled for this account")
@@ -138,10 +170,14 @@ class CallCounter:
 
     counts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Called after each call is counted (a run's heartbeat, accounts.runs).
+    listener: Callable[[], None] | None = None
 
     def record(self, service: str, operation: str) -> None:
         with self._lock:
             self.counts[f"{service}:{operation}"] += 1
+        if self.listener is not None:
+            self.listener()
 
     @property
     def total(self) -> int:
@@ -168,24 +204,65 @@ def counting_calls() -> Iterator[CallCounter]:
         _current_counter.reset(token)
 
 
+def region_off_key(account_id: str, region: str) -> str:
+    return f"watchpost:region-off:{account_id}:{region}"
+
+
 class AwsClient:
     """A boto3 client whose calls raise our exceptions, with a pager that follows AWS's tokens."""
 
-    def __init__(self, client: Any, service: str) -> None:
+    def __init__(self, client: Any, service: str, account_id: str = "") -> None:
         self._client = client
         self.service = service
+        self.account_id = account_id
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (ClientError, BotoCoreError) as exc:
+            raise self._translate(exc) from exc
+        except LimiterUnavailable as exc:
+            raise AwsError(str(exc), code="LimiterUnavailable") from exc
+
+    def _translate(self, exc: Exception) -> AwsError:
+        error = translate(exc)
+        region = self._client.meta.region_name
+        if self.account_id and region in OPT_IN_REGIONS and error.code in REGION_OFF_CODES:
+            cache.set(region_off_key(self.account_id, region), str(error), REGION_OFF_SECONDS)
+            return ServiceNotEnabled(
+                f"{region} is an opt-in region not enabled in this account ({error})",
+                code=error.code,
+                operation=error.operation,
+            )
+        return error
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """One API call, by its Python name (e.g. "list_detectors")."""
-        with aws_errors():
+        with self._errors():
             return getattr(self._client, operation)(**params)
 
     def pages(self, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every page of a paged operation, through botocore's paginator (which follows the tokens
-        AWS gives, short pages included, and stops on an absent or empty token)."""
+        AWS gives, short pages included, and stops on an absent or empty token). Empty pages
+        that still carry a token are followed, at most MAX_EMPTY_PAGES in a row."""
         paginator = self._client.get_paginator(operation)
-        with aws_errors():
-            yield from paginator.paginate(**params)
+        empty = 0
+        with self._errors():
+            iterator = paginator.paginate(**params)
+            for page in iterator:
+                if any(key.search(page) for key in iterator.result_keys):
+                    empty = 0
+                else:
+                    empty += 1
+                    if empty > MAX_EMPTY_PAGES:
+                        raise AwsError(
+                            f"{operation}: AWS answered {empty} empty pages in a row, each with "
+                            "a next token; stopped (the next run starts again)",
+                            code="TooManyEmptyPages",
+                            operation=operation,
+                        )
+                yield page
 
     def can_paginate(self, operation: str) -> bool:
         return bool(self._client.can_paginate(operation))
@@ -195,6 +272,38 @@ class AwsClient:
             return self.call(name, **params)
 
         return method
+
+
+# AWS may answer a page with no items and a token to go on; so many in a row means a loop.
+MAX_EMPTY_PAGES = 50
+
+
+def _stop_at_time_limit(caught_exception: Exception | None = None, **_: Any) -> None:
+    """A task's soft time limit raised inside a request: botocore wraps it as a connection error
+    and would retry it; raise it instead, so the run stops and records why (accounts.collection)."""
+    error = getattr(caught_exception, "kwargs", {}).get("error")
+    if isinstance(error, SoftTimeLimitExceeded):
+        raise error
+
+
+def _refresh_when_expired(credentials: Any) -> Callable[..., int | None]:
+    """A `needs-retry` handler: AWS said the session expired (a clock ahead of ours, a session cut
+    short): assume the role again and retry that request at once, so a pagination goes on from
+    the page it was at. Once per request; a second refusal is AWS's answer."""
+
+    def handler(
+        response: Any = None, attempts: int = 1, caught_exception: Any = None, **_: Any
+    ) -> int | None:
+        if response is None or attempts > 1 or not hasattr(credentials, "_protected_refresh"):
+            return None
+        code = (response[1] or {}).get("Error", {}).get("Code", "")
+        if code not in EXPIRED_TOKEN_CODES:
+            return None
+        with credentials._refresh_lock:  # botocore's own refresh, forced
+            credentials._protected_refresh(is_mandatory=True)
+        return 0
+
+    return handler
 
 
 def client_config() -> Config:
@@ -261,14 +370,25 @@ class AwsGateway:
     ) -> AwsClient:
         """A client in `account_id` for `service` in `region`, through the member role."""
         key = (account_id, service, region, counted)
+        off = cache.get(region_off_key(account_id, region)) if region in OPT_IN_REGIONS else None
+        if off is not None:
+            raise ServiceNotEnabled(
+                f"{region} is an opt-in region not enabled in this account "
+                f"(found earlier, asked again within {REGION_OFF_SECONDS // 3600} h: {off})",
+                code="RegionNotEnabled",
+            )
         with self._lock:
             if key not in self._clients:
                 session = self._session(role_arn, external_id, region)
                 raw = session.client(service, region_name=region, config=client_config())
                 limit_client(raw, account_id=account_id, region=region)  # LookupEvents: 2/s
+                raw.meta.events.register_first("needs-retry", _stop_at_time_limit)
+                raw.meta.events.register_first(
+                    "needs-retry", _refresh_when_expired(session.get_credentials())
+                )
                 if counted:
                     raw.meta.events.register("before-call", self._count(service))
-                self._clients[key] = AwsClient(raw, service)
+                self._clients[key] = AwsClient(raw, service, account_id)
             return self._clients[key]
 
     def for_account(self, account: Any, service: str, region: str) -> AwsClient:

@@ -34,3 +34,5 @@ class CheckOutcome(models.TextChoices):
     NOT_ENABLED = "not_enabled", "Not enabled"
     ACCESS_DENIED = "access_denied", "Access denied"
     SKIPPED = "skipped", "Skipped"
+    # A run whose process died or passed its time limit (accounts.runs records it).
+    INTERRUPTED = "interrupted", "Interrupted"

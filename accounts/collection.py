@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError, connection
 from django.db.models import Max
 from django.utils import timezone
 
@@ -33,6 +36,14 @@ from accounts.choices import CheckOutcome, Source
 from accounts.models import AwsAccount, CollectionRun, SyncCursor
 from accounts.onboarding import hub_principal_learn
 from accounts.payer import payer_for_collection
+from accounts.runs import (
+    run_claim,
+    run_ended,
+    run_heartbeat,
+    run_started,
+    runs_sweep,
+    target_lock_key,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +148,7 @@ class _Lock:
 
 def target_lock(target: Target) -> _Lock:
     """The lock that keeps two runs of one account, region and source from overlapping."""
-    return _Lock(f"watchpost:collect:{target.account.account_id}:{target.region}:{target.source}")
+    return _Lock(target_lock_key(target.account.account_id, target.region, target.source))
 
 
 def collection_run_target(
@@ -146,17 +157,48 @@ def collection_run_target(
     """Collect one target and record the run; never raises for an AWS or collector failure.
 
     `payer_note` is what a payer-only source of another account records as its reason to skip
-    (see accounts.payer.payer_for_collection)."""
-    run = CollectionRun.objects.create(
-        account=target.account, region=target.region, source=target.source, full=full
-    )
+    (see accounts.payer.payer_for_collection).
+
+    The run records its owner (host, process) and beats while it calls AWS; if this process dies
+    the sweeper (accounts.runs) records it `interrupted`. A lock held by a run whose process is gone
+    is released first, so a redelivered task does not skip its own target."""
     lock = target_lock(target)
-    if not lock.acquire():
-        return _finish(run, outcome=CheckOutcome.SKIPPED, error="another run of it is in progress")
+    run = CollectionRun(
+        account=target.account,
+        region=target.region,
+        source=target.source,
+        full=full,
+        lock_token=lock.token,
+    )
+    run_claim(run)
+    run.save()
+    run_started(run)
     try:
-        return _run_locked(run, target, gateway, full, payer_note)
+        if not lock.acquire():
+            runs_sweep(
+                account_id=target.account.account_id, region=target.region, source=target.source
+            )
+            if not lock.acquire():
+                error = "another run of it is in progress"
+                return _finish(run, outcome=CheckOutcome.SKIPPED, error=error)
+        try:
+            return _run_locked(run, target, gateway, full, payer_note)
+        except Exception as exc:  # storing the outcome or cursor failed (the database)
+            with suppress(Exception):
+                error = f"internal error: {type(exc).__name__}: {exc}"
+                _finish(run, outcome=CheckOutcome.FAILED, error=error)
+            raise
+        except BaseException:
+            # Interrupted in this process (Ctrl-C, a worker's shutdown): say so now; if even that
+            # fails (the database went away), the sweeper says it later.
+            with suppress(Exception):
+                error = "interrupted: the run stopped before it finished"
+                _finish(run, outcome=CheckOutcome.INTERRUPTED, error=error)
+            raise
+        finally:
+            lock.release()
     finally:
-        lock.release()
+        run_ended(run)
 
 
 def _run_locked(
@@ -181,6 +223,7 @@ def _run_locked(
         full=full,
     )
     with counting_calls() as calls:
+        calls.listener = lambda: run_heartbeat(run)
         try:
             result = spec.sync(context)
         except ServiceNotEnabled as exc:
@@ -191,6 +234,13 @@ def _run_locked(
             )
         except AwsError as exc:
             return _finish(run, outcome=CheckOutcome.FAILED, error=str(exc), calls=calls.total)
+        except SoftTimeLimitExceeded:
+            limit = settings.CELERY_TASK_SOFT_TIME_LIMIT
+            error = (
+                f"time limit reached: stopped after {limit} s (WATCHPOST_TASK_TIME_LIMIT); "
+                "the next run resumes from the last complete pass"
+            )
+            return _finish(run, outcome=CheckOutcome.FAILED, error=error, calls=calls.total)
         except Exception as exc:  # one target's bug must not stop the others; logged in full
             logger.exception("collection of %s failed", run)
             error = f"internal error: {type(exc).__name__}: {exc}"
@@ -227,7 +277,15 @@ def _finish(
     if result is not None:
         run.new, run.updated, run.unchanged = result.new, result.updated, result.unchanged
     run.finished_at = timezone.now()
-    run.save()
+    try:
+        run.save()
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise
+        # The connection broke mid-run (the backend was terminated, a failover): the outcome is
+        # worth one new connection; if that fails too the sweeper records the run later.
+        connection.close()
+        run.save()
     return run
 
 
@@ -248,9 +306,10 @@ def account_outcome(outcomes: Iterable[str]) -> str:
     seen = set(outcomes)
     if CheckOutcome.ACCESS_DENIED in seen:
         return CheckOutcome.ACCESS_DENIED
-    if seen == {CheckOutcome.FAILED}:
+    broken = {CheckOutcome.FAILED, CheckOutcome.INTERRUPTED}
+    if seen and seen <= broken:
         return CheckOutcome.FAILED
-    if seen & {CheckOutcome.FAILED, CheckOutcome.PARTIAL}:
+    if seen & (broken | {CheckOutcome.PARTIAL}):
         return CheckOutcome.PARTIAL
     for outcome in _SEVERITY[3:]:
         if outcome in seen:
@@ -268,6 +327,7 @@ def collect(
     """Collect every target in this process, yielding each run as it ends; marks each account's
     last check with its summary outcome. A payer-only source (costs) with no payer flagged first
     finds the payer as discovery does (accounts.payer)."""
+    runs_sweep()  # runs left without an outcome by a process that died: `interrupted`
     gateway = gateway or AwsGateway(session_name="watchpost-collect")
     by_account: set[int] = set()
     accounts = list(accounts)
@@ -303,6 +363,7 @@ def account_refresh_last_check(*, account: AwsAccount) -> str:
     """Set the account's last check from the latest run of each of its targets; returns it."""
     latest = (
         CollectionRun.objects.filter(account=account)
+        .exclude(outcome="")  # runs still running say nothing yet
         .order_by()
         .values("region", "source")
         .annotate(last=Max("id"))

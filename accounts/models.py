@@ -244,12 +244,24 @@ class CollectionRun(models.Model):
     full = models.BooleanField(default=False, help_text="Ignored the stored cursor.")
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Who runs it (accounts.runs): the sweeper ends a run whose process is gone as `interrupted`.
+    # (db_default: rows written by raw SQL, the benches' fills, need no value)
+    host = models.CharField(max_length=200, blank=True, default="", db_default="")
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    lock_token = models.CharField(max_length=32, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-started_at", "-id"]
         indexes = [
             models.Index(fields=["account", "region", "source", "-started_at"]),
             models.Index(fields=["-started_at"]),
+            # The sweeper's question: the runs without an outcome (few, among millions).
+            models.Index(
+                fields=["started_at"],
+                condition=models.Q(outcome=""),
+                name="collection_run_unfinished",
+            ),
         ]
 
     def __str__(self) -> str:

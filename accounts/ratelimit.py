@@ -22,6 +22,7 @@ from typing import Any, Protocol
 __all__ = [
     "RATED_OPERATIONS",
     "CallRate",
+    "LimiterUnavailable",
     "LocalSlidingWindow",
     "RedisSlidingWindow",
     "call_limiter",
@@ -108,21 +109,55 @@ return math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
 """
 
 
-class RedisSlidingWindow:
-    """The sliding window shared by every process using the same Redis (an atomic Lua script)."""
+class LimiterUnavailable(Exception):
+    """The shared window could not be reached for long: the call is not made (never faster)."""
 
-    def __init__(self, url: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
+
+class RedisSlidingWindow:
+    """The sliding window shared by every process using the same Redis (an atomic Lua script).
+
+    Fails safe: while Redis cannot be reached (restarted, connections killed) no slot is given;
+    the caller waits, asking again every `retry_every` s, and after `give_up_after` s the call
+    fails (LimiterUnavailable) rather than going out unlimited: slower, never faster."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        retry_every: float = 0.5,
+        give_up_after: float = 30.0,
+    ) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url)
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self.script = self.client.register_script(_SLIDING_WINDOW_LUA)
         self.sleep = sleep
+        self.clock = clock
+        self.retry_every = retry_every
+        self.give_up_after = give_up_after
 
     def acquire(self, key: str, rate: CallRate) -> None:
+        import redis
+
         window_us = int(rate.seconds * 1_000_000)
+        failing_since: float | None = None
         while True:
             member = uuid.uuid4().hex
-            wait_us = int(self.script(keys=[key], args=[rate.calls, window_us, member]))
+            try:
+                wait_us = int(self.script(keys=[key], args=[rate.calls, window_us, member]))
+            except redis.RedisError as exc:
+                now = self.clock()
+                failing_since = now if failing_since is None else failing_since
+                if now - failing_since >= self.give_up_after:
+                    raise LimiterUnavailable(
+                        f"the shared rate limiter (Redis) has not answered for "
+                        f"{self.give_up_after:.0f} s ({type(exc).__name__}); call not made"
+                    ) from exc
+                self.sleep(self.retry_every)
+                continue
+            failing_since = None
             if wait_us <= 0:
                 return
             self.sleep(wait_us / 1_000_000)

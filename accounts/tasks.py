@@ -23,6 +23,7 @@ from accounts.organizations import (
     organization_discover,
     organization_find_management,
 )
+from accounts.runs import runs_sweep
 
 
 @shared_task(name="accounts.collect_target", acks_late=True)
@@ -45,7 +46,9 @@ def collect_target_task(
 @shared_task(name="accounts.collect_source")
 def collect_source_task(source: str) -> int:
     """Queue one collection per enabled account and region of `source`; returns how many. For the
-    payer-only source (costs) the payer is found first if nobody is flagged."""
+    payer-only source (costs) the payer is found first if nobody is flagged. Runs left without an
+    outcome by a process that died are recorded `interrupted` first."""
+    runs_sweep()
     accounts = list(AwsAccount.objects.filter(enabled=True, retired_at__isnull=True))
     targets = collection_targets(accounts=accounts, sources=[source])
     gateway = AwsGateway(session_name="watchpost-collect")
@@ -55,6 +58,13 @@ def collect_source_task(source: str) -> int:
     for target in targets:
         collect_target_task.delay(target.account.pk, target.region, target.source, payer_note=note)
     return len(targets)
+
+
+@shared_task(name="accounts.sweep_runs")
+def sweep_runs_task() -> int:
+    """Record `interrupted` every run whose process died or passed its time limit, releasing its
+    lock (accounts.runs); returns how many."""
+    return len(runs_sweep())
 
 
 @shared_task(name="accounts.discover_organization")

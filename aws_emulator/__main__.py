@@ -16,10 +16,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=5005)
     parser.add_argument("--seed", choices=("demo", "empty"), default="demo")
     parser.add_argument("--hub-account-id", default="111111111111")
+    parser.add_argument(
+        "--throttle",
+        action="append",
+        default=[],
+        metavar="ACCOUNT[:SERVICE]",
+        help="Answer every call of SERVICE (default guardduty) in ACCOUNT with ThrottlingException "
+        "(the demo's DEMO_THROTTLE_ACCOUNT): how a source AWS keeps throttling looks.",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     world = demo_world(args.hub_account_id) if args.seed == "demo" else World(args.hub_account_id)
     server = EmulatorServer(world, host=args.host, port=args.port)
+    for spec in args.throttle:
+        account, _, service = spec.partition(":")
+        if not (account.isdigit() and len(account) == 12):
+            parser.error(f"--throttle {spec!r}: an account id is 12 digits")
+        server.inject(
+            service or "guardduty", None, "ThrottlingException", account_id=account, times=None
+        )
+        print(
+            f"aws_emulator throttles every {service or 'guardduty'} call of {account}", flush=True
+        )
     print(f"aws_emulator serving {args.seed} world on {server.url}", flush=True)
     try:
         server.serve_forever()

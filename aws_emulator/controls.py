@@ -35,16 +35,58 @@ class Controls:
         times: int | None = 1,
         message: str | None = None,
         http_status: int | None = None,
+        after: int = 0,
+        delay: float = 0.0,
     ) -> Fault:
         """Answer the next `times` matching calls (None: all of them) with `error_code`.
 
         `operation=None` matches every operation of the service. The HTTP status defaults to
         the model's for that error, else AWS's usual one (403 AccessDenied*, 429
         TooManyRequestsException, 5xx internal errors), else 400 (ThrottlingException on JSON
-        services).
+        services). `after`: let that many matching calls through first (the Nth page of a
+        pagination); `delay`: seconds of latency before answering.
         """
         fault = Fault(
-            service, operation, error_code, account_id, region, times, message, http_status
+            service,
+            operation,
+            error_code,
+            account_id,
+            region,
+            times,
+            message,
+            http_status,
+            after=after,
+            delay=delay,
+        )
+        with self.dispatcher.lock:
+            self.dispatcher.faults.append(fault)
+        return fault
+
+    def slow(
+        self,
+        service: str,
+        operation: str | None = None,
+        seconds: float = 0.5,
+        account_id: str | None = None,
+        region: str | None = None,
+        times: int | None = None,
+    ) -> Fault:
+        """Answer matching calls normally, but only after `seconds` (a slow or distant AWS)."""
+        return self.inject(service, operation, "", account_id, region, times=times, delay=seconds)
+
+    def empty_pages(
+        self,
+        service: str,
+        operation: str,
+        account_id: str | None = None,
+        region: str | None = None,
+        times: int | None = 1,
+        after: int = 0,
+    ) -> Fault:
+        """Answer matching calls of a paged operation with no items and a new next token that
+        leads back to the same page (AWS may answer so); a pager must keep going."""
+        fault = Fault(
+            service, operation, "", account_id, region, times, after=after, empty_page=True
         )
         with self.dispatcher.lock:
             self.dispatcher.faults.append(fault)

@@ -6,8 +6,11 @@ Both the in-process interceptor and the HTTP server end here, so both modes beha
 from __future__ import annotations
 
 import copy
+import functools
+import itertools
 import logging
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,7 +61,9 @@ class CallRecord:
 
 @dataclass
 class Fault:
-    """An error to answer instead of the real result, `times` times (None: every time)."""
+    """An error to answer instead of the real result, `times` times (None: every time), once
+    `after` matching calls have been answered normally; `delay` seconds of latency first (with an
+    empty `error_code`, the call is only slowed down, then answered)."""
 
     service: str
     operation: str | None
@@ -68,6 +73,10 @@ class Fault:
     times: int | None = 1
     message: str | None = None
     http_status: int | None = None
+    after: int = 0
+    delay: float = 0.0
+    # Answer a page with no items and a fresh next token (AWS may): the caller must go on.
+    empty_page: bool = False
 
     def matches(self, service: str, operation: str, account_id: str, region: str) -> bool:
         """Whether this fault applies to the call."""
@@ -78,6 +87,57 @@ class Fault:
             and self.region in (None, region)
             and (self.times is None or self.times > 0)
         )
+
+
+_EMPTY_PREFIX = "wpempty:"
+_empty_serial = itertools.count(1)
+
+
+@functools.lru_cache(maxsize=256)
+def _paging_of(service: str, operation: str) -> tuple[str, str] | None:
+    import botocore.session
+
+    try:
+        model = botocore.session.get_session().get_paginator_model(service)
+        config = model.get_paginator(operation)
+    except Exception:  # no paginator model for this service or operation
+        return None
+    input_token, output_token = config.get("input_token"), config.get("output_token")
+    if not isinstance(input_token, str) or not isinstance(output_token, str):
+        return None
+    return input_token, output_token
+
+
+def _paging(op_model: OperationModel) -> tuple[str, str] | None:
+    """(input token, output token) member names of a paged operation, else None."""
+    return _paging_of(op_model.service_model.service_name, op_model.name)
+
+
+def _unwrap(params: dict[str, Any], input_token: str) -> tuple[dict[str, Any], str]:
+    """The params with a token we handed out on an empty page turned back into AWS's own."""
+    token = params.get(input_token)
+    if not isinstance(token, str) or not token.startswith(_EMPTY_PREFIX):
+        return params, token if isinstance(token, str) else ""
+    original = token[len(_EMPTY_PREFIX) :].split(":", 1)[1]
+    params = dict(params)
+    if original:
+        params[input_token] = original
+    else:
+        params.pop(input_token)
+    return params, original
+
+
+def _emptied(
+    op_model: OperationModel, data: dict[str, Any], output_token: str, token: str
+) -> dict[str, Any]:
+    """`data` with every list emptied and a new token that asks for the same page again."""
+    shape = op_model.output_shape
+    emptied = dict(data)
+    for name, member in (shape.members if shape is not None else {}).items():
+        if member.type_name == "list" and name in emptied:
+            emptied[name] = []
+    emptied[output_token] = f"{_EMPTY_PREFIX}{next(_empty_serial)}:{token}"
+    return emptied
 
 
 def status_for(error: AwsError, service: ServiceModel | None) -> int:
@@ -119,9 +179,15 @@ class Dispatcher:
             op_model = self._operation(service, operation)
             identity = self.world.identity_for(access_key, session_token)
             account_id, caller = identity.account_id, identity.arn
+            hit = self._fault(name, op_model.name, account_id, region)
+            paging = _paging(op_model)
+            token = ""
+            if paging is not None:
+                params, token = _unwrap(params, paging[0])
             with self.world.lock:
-                self._fault(name, op_model.name, account_id, region)
                 data = self._run(op_model, params, identity, region)
+            if hit is not None and hit.empty_page and paging is not None:
+                data = _emptied(op_model, data, paging[1], token)
             self._record(name, operation, account_id, region, params, None, caller)
             return serialize_response(op_model, data, request_id)
         except AwsError as error:
@@ -144,14 +210,26 @@ class Dispatcher:
             )
         return service.operation_model(operation)
 
-    def _fault(self, service: str, operation: str, account_id: str, region: str) -> None:
+    def _fault(self, service: str, operation: str, account_id: str, region: str) -> Fault | None:
+        hit: Fault | None = None
         with self.lock:
             for fault in self.faults:
                 if fault.matches(service, operation, account_id, region):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     if fault.times is not None:
                         fault.times -= 1
-                    message = fault.message or f"Injected {fault.error_code} for {operation}"
-                    raise AwsError(fault.error_code, message, fault.http_status)
+                    hit = fault
+                    break
+        if hit is None:
+            return None
+        if hit.delay:
+            time.sleep(hit.delay)  # outside the locks: other calls go on meanwhile
+        if hit.error_code:
+            message = hit.message or f"Injected {hit.error_code} for {operation}"
+            raise AwsError(hit.error_code, message, hit.http_status)
+        return hit
 
     def _run(
         self, op_model: OperationModel, params: dict[str, Any], identity: Any, region: str

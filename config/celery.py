@@ -31,6 +31,8 @@ app.conf.beat_schedule = {
     }
     for source, minutes in SOURCE_INTERVAL_MINUTES.items()
 }
+# Runs whose worker died are recorded `interrupted` and their locks released (accounts.runs).
+app.conf.beat_schedule["sweep-runs"] = {"task": "accounts.sweep_runs", "schedule": 5 * 60.0}
 app.conf.beat_schedule["discover-organization"] = {
     "task": "accounts.discover_organization",
     "schedule": ORGANIZATION_DISCOVERY_MINUTES * 60.0,

@@ -277,6 +277,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A collection task may run for a long time; the broker must not hand it to a second worker meanwhile.
 # https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout
 CELERY_TASK_TIME_LIMIT: int = env.int("WATCHPOST_TASK_TIME_LIMIT", default=60 * 60)
+# The soft limit raises inside the task, which then records `failed` with the reason and releases its
+# lock; the hard limit kills it (the sweeper then records it `interrupted`).
+# https://docs.celeryq.dev/en/stable/userguide/workers.html#time-limits
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - max(1, CELERY_TASK_TIME_LIMIT // 20))
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}
 CELERY_TIMEZONE = "UTC"
 

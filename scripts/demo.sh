@@ -14,7 +14,10 @@ unset AWS_PROFILE AWS_SESSION_TOKEN || true
 
 PORT="${DEMO_PORT:-8000}"
 EMULATOR_PORT="${DEMO_EMULATOR_PORT:-4566}"
-python -m aws_emulator --host 127.0.0.1 --port "$EMULATOR_PORT" --seed demo &
+# DEMO_THROTTLE_ACCOUNT=222222222222 makes AWS throttle that account's GuardDuty (docs/operations.md, Faults).
+THROTTLE=()
+if [ -n "${DEMO_THROTTLE_ACCOUNT:-}" ]; then THROTTLE=(--throttle "$DEMO_THROTTLE_ACCOUNT"); fi
+python -m aws_emulator --host 127.0.0.1 --port "$EMULATOR_PORT" --seed demo "${THROTTLE[@]}" &
 EMULATOR_PID=$!
 trap 'kill $EMULATOR_PID 2>/dev/null || true' EXIT
 export AWS_ENDPOINT_URL="http://127.0.0.1:${EMULATOR_PORT}"

@@ -23,7 +23,14 @@ from webhooks.models import WebhookAttempt, WebhookDelivery
 from webhooks.signing import SIGNATURE_HEADER, signature_header
 from webhooks.targets import TargetRefused, target_post
 
-__all__ = ["MAX_ATTEMPTS", "RETRY_SCHEDULE", "DeliveryOutcome", "delivery_attempt", "delivery_body"]
+__all__ = [
+    "MAX_ATTEMPTS",
+    "RETRY_SCHEDULE",
+    "DeliveryOutcome",
+    "claim_timeout",
+    "delivery_attempt",
+    "delivery_body",
+]
 
 # Seconds before attempt 2, 3, ...: 30 s, 2 min, 8 min, 32 min, then hourly; 8 attempts over
 # about 3.7 hours. Each stays under Redis's visibility timeout (twice the task time limit), so a
@@ -31,8 +38,12 @@ __all__ = ["MAX_ATTEMPTS", "RETRY_SCHEDULE", "DeliveryOutcome", "delivery_attemp
 RETRY_SCHEDULE: tuple[int, ...] = (30, 120, 480, 1920, 3600, 3600, 3600)
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 _RETRIED_STATUSES = frozenset({408, 429})
-# A claim older than this belongs to a worker that died while sending: it may be taken again.
-_CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+def claim_timeout() -> timedelta:
+    """A claim older than this belongs to a worker that died while sending (one POST lasts at most
+    about twice WATCHPOST_WEBHOOK_TIMEOUT: connecting, then reading): it may be taken again."""
+    return timedelta(seconds=2 * float(getattr(settings, "WATCHPOST_WEBHOOK_TIMEOUT", 10)) + 5)
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,7 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
     """Take the delivery for one attempt, or None when it is done or another worker has it."""
     now = timezone.now()
     claimable = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING]) | Q(
-        status=DeliveryStatus.SENDING, claimed_at__lt=now - _CLAIM_TIMEOUT
+        status=DeliveryStatus.SENDING, claimed_at__lt=now - claim_timeout()
     )
     taken = (
         WebhookDelivery.objects.filter(claimable, pk=delivery_id)

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import AwsAccount
@@ -297,10 +298,15 @@ def subscription_ping(
 
 
 def deliveries_pending(*, older_than_seconds: int = 300) -> list[int]:
-    """Ids of deliveries still pending after `older_than_seconds` (their task was lost)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    """Ids of deliveries still pending after `older_than_seconds` (their task was lost), or claimed
+    by an attempt whose worker died while sending (webhooks.delivery.claim_timeout)."""
+    from webhooks.delivery import claim_timeout
+
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    lost = Q(status=DeliveryStatus.PENDING, created_at__lt=cutoff) | Q(
+        status=DeliveryStatus.SENDING, claimed_at__lt=now - claim_timeout()
+    )
     return list(
-        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, created_at__lt=cutoff)
-        .order_by("id")
-        .values_list("pk", flat=True)[:1000]
+        WebhookDelivery.objects.filter(lost).order_by("id").values_list("pk", flat=True)[:1000]
     )

@@ -6,7 +6,8 @@ from typing import Any
 
 from celery import shared_task
 
-from webhooks.delivery import delivery_attempt
+from webhooks.choices import DeliveryStatus
+from webhooks.delivery import claim_timeout, delivery_attempt
 from webhooks.services import deliveries_pending
 
 
@@ -22,6 +23,10 @@ def webhook_deliver_task(self: Any, delivery_id: int) -> str:
         outcome = delivery_attempt(delivery_id=delivery_id)
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
+    if outcome.status == DeliveryStatus.SENDING and not self.request.is_eager:
+        # Claimed by an attempt that may have died with its worker (this task was delivered
+        # again): come back once that claim has expired; a finished delivery then ends it.
+        raise self.retry(countdown=int(claim_timeout().total_seconds()) + 1)
     return outcome.status
 
 

@@ -32,6 +32,10 @@ CURSOR_OVERLAP = timedelta(minutes=5)
 # archived state right either way (docs/domain.md, GuardDuty).
 ARCHIVED_SWEEP_EVERY = timedelta(hours=6)
 SWEPT_KEY = "archived_swept_at"
+# An incremental pass never sees a finding AWS deleted (it is in no list any more): a full pass
+# at least this often makes those `gone`, whatever the schedule (docs/operations.md, Faults).
+FULL_PASS_EVERY = timedelta(days=1)
+FULL_KEY = "full_pass_at"
 STORE_BATCH = 1000  # records per store (findings.services.upsert stages and writes them at once)
 GONE_BATCH = 1000
 
@@ -64,11 +68,12 @@ def findings_sync(ctx: SyncContext, feed: FindingFeed) -> SyncResult:
 
     AWS errors propagate (the spine records them) and then neither cursor nor state moves. A pass
     without a cursor is complete: the findings it did not get back become `gone`. Otherwise archived
-    ids are swept every 6 hours. The cursor returned is the latest UpdatedAt seen.
+    ids are swept every 6 hours, and a full pass is made once a day (FULL_PASS_EVERY) so that
+    findings AWS deleted become gone. The cursor returned is the latest UpdatedAt seen.
     """
     started = timezone.now()
-    since = None if ctx.cursor is None else ctx.cursor - CURSOR_OVERLAP
-    full = since is None
+    full = ctx.cursor is None or _due(ctx.state, FULL_KEY, started, FULL_PASS_EVERY)
+    since = None if full or ctx.cursor is None else ctx.cursor - CURSOR_OVERLAP
     counts = UpsertCounts()
     fetched: set[str] = set()  # an incremental pass's ids (a full pass keeps them in SQL)
     newest = ctx.cursor
@@ -82,8 +87,8 @@ def findings_sync(ctx: SyncContext, feed: FindingFeed) -> SyncResult:
     state: dict[str, Any] = dict(ctx.state)
     if full:
         _mark_unfetched_gone(ctx, feed.source)
-        state[SWEPT_KEY] = started.isoformat()
-    elif _sweep_due(state, started):
+        state[SWEPT_KEY] = state[FULL_KEY] = started.isoformat()
+    elif _due(state, SWEPT_KEY, started, ARCHIVED_SWEEP_EVERY):
         counts += _archived_sweep(ctx, feed, skip=fetched)
         state[SWEPT_KEY] = started.isoformat()
     finding_history_snapshot(accounts=[ctx.account])
@@ -167,12 +172,13 @@ def _mark_gone(ctx: SyncContext, source: str, source_ids: list[str]) -> int:
     )
 
 
-def _sweep_due(state: dict[str, Any], now: datetime) -> bool:
+def _due(state: dict[str, Any], key: str, now: datetime, every: timedelta) -> bool:
+    """Whether the pass whose last time is `state[key]` is due (also when never made)."""
     try:
-        last = datetime.fromisoformat(str(state[SWEPT_KEY]))
-    except (KeyError, ValueError):
+        last = datetime.fromisoformat(str(state[key]))
+    except (KeyError, ValueError, TypeError):
         return True
-    return now - last >= ARCHIVED_SWEEP_EVERY
+    return now - last >= every
 
 
 def _archived_sweep(ctx: SyncContext, feed: FindingFeed, *, skip: set[str]) -> UpsertCounts:

@@ -96,3 +96,26 @@ def test_stop_removes_the_handlers(world: World) -> None:
 def test_only_one_emulator_at_a_time(emu: Emulator, world: World) -> None:
     with pytest.raises(RuntimeError):
         Emulator(world).start()
+
+
+def test_a_fault_can_wait_for_the_nth_matching_call(emu: Emulator, world: World) -> None:
+    world.guardduty(PROD, "us-east-1").enable()
+    client = session_for(PROD).client("guardduty", config=Config(retries={"max_attempts": 0}))
+    emu.inject("guardduty", "ListDetectors", "InternalServerErrorException", after=2)
+    client.list_detectors()
+    client.list_detectors()
+    with pytest.raises(ClientError, match="InternalServerErrorException"):
+        client.list_detectors()
+    client.list_detectors()  # times=1: only the third call failed
+
+
+def test_slow_answers_normally_after_a_delay(emu: Emulator, world: World) -> None:
+    import time
+
+    world.guardduty(PROD, "us-east-1").enable()
+    emu.slow("guardduty", "ListDetectors", seconds=0.2, account_id=PROD, times=1)
+    client = session_for(PROD).client("guardduty")
+    started = time.monotonic()
+    assert len(client.list_detectors()["DetectorIds"]) == 1
+    assert time.monotonic() - started >= 0.2
+    assert emu.count(operation="ListDetectors", account_id=PROD) == 1

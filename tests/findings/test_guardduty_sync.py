@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -298,3 +298,25 @@ def test_the_events_of_a_gone_finding_that_returns_say_so(gd_org):
     finding = Finding.objects.get()
     assert finding.aws_state == AwsState.ACTIVE
     assert finding.events.filter(kind=FindingEventKind.RETURNED).exists()
+
+
+def test_scheduled_collection_makes_deleted_findings_gone_by_a_daily_full_pass(gd_org, account_a):
+    from accounts.tasks import collect_source_task
+    from findings.services.sync import FULL_KEY, FULL_PASS_EVERY
+
+    (fid, kept) = add(gd_org, 2)
+    collect_source_task.delay("guardduty")  # as beat does: never --full
+    gd_org.guardduty(PROD, "us-east-1").delete([fid])
+    collect_source_task.delay("guardduty")
+    assert Finding.objects.get(source_id=fid).aws_state == AwsState.ACTIVE  # within the day
+    cursor = SyncCursor.objects.get(account=account_a, region="us-east-1", source="guardduty")
+    last_full = datetime.fromisoformat(cursor.state[FULL_KEY])
+    cursor.state = {**cursor.state, FULL_KEY: (last_full - FULL_PASS_EVERY).isoformat()}
+    cursor.save()
+    collect_source_task.delay("guardduty")
+    gone = Finding.objects.get(source_id=fid)
+    assert gone.aws_state == AwsState.GONE
+    assert gone.events.filter(kind=FindingEventKind.GONE).count() == 1
+    assert Finding.objects.get(source_id=kept).aws_state == AwsState.ACTIVE
+    cursor.refresh_from_db()
+    assert datetime.fromisoformat(cursor.state[FULL_KEY]) > last_full
