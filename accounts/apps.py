@@ -5,13 +5,15 @@ from django.db.models.signals import post_migrate
 
 
 class AccountsConfig(AppConfig):
-    """Declares its navigation and role grants; connects the role groups' sync to `migrate`."""
+    """Declares its navigation and role grants; connects the role groups' sync to `migrate`;
+    registers the syncer of every declared source."""
 
     name = "accounts"
     verbose_name = "Accounts and access"
 
     def ready(self) -> None:
         import accounts.api.schema  # noqa: F401 - registers the OpenAPI auth extensions
+        from accounts.collection import sources_register_declared
         from accounts.roles import ACCOUNTS_GRANTS, roles_sync
         from core.navigation import NavEntry, nav_register
         from core.roles import role_permissions_register
@@ -22,3 +24,5 @@ class AccountsConfig(AppConfig):
             NavEntry("Collection health", "collection_health", order=110),
         )
         post_migrate.connect(roles_sync, dispatch_uid="accounts.roles_sync")
+        # Every app's models are loaded before any ready(): the syncers may import them.
+        sources_register_declared()

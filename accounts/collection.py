@@ -1,6 +1,7 @@
 """Collection runs: which (account, region, source) to collect, and the record of each.
 
-Sources register a syncer here from their own app (findings, costs), so this app never imports them.
+Each source declares its syncer beside its collector (accounts.source_registry); they are registered here once
+the apps are ready, so this app never imports them by name.
 A syncer gets a SyncContext (the account, region, a client factory, the stored cursor) and returns a
 SyncResult; this module records the run, translates our AWS exceptions into outcomes, moves the cursor
 only after a complete pass, and never lets one target's failure stop the others.
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.aws import (
     GLOBAL_REGION,
@@ -33,6 +35,7 @@ from accounts.choices import CheckOutcome, Source
 from accounts.models import AwsAccount, CollectionRun, SyncCursor
 from accounts.onboarding import hub_principal_learn
 from accounts.payer import payer_for_collection
+from accounts.source_registry import source_declaration, source_declarations
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +77,7 @@ Syncer = Callable[[SyncContext], SyncResult]
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """A registered source: its syncer, whether it is per region, whether only the payer has it."""
+    """A collectable source: its syncer, whether it is per region, whether only the payer has it."""
 
     source: str
     sync: Syncer
@@ -86,10 +89,24 @@ _REGISTRY: dict[str, SourceSpec] = {}
 
 
 def source_register(spec: SourceSpec) -> None:
-    """Register (or replace) the syncer of a source; called from an app's ready()."""
+    """Register (or replace) the syncer of a source (tests replace one with a fake)."""
     if spec.source not in Source.values:
         raise ValueError(f"unknown source {spec.source!r}")
     _REGISTRY[spec.source] = spec
+
+
+def sources_register_declared() -> None:
+    """Register every declared source's syncer (accounts.source_registry); called once apps are ready."""
+    for declaration in source_declarations():
+        syncer = import_string(declaration.syncer)
+        source_register(
+            SourceSpec(
+                source=declaration.name,
+                sync=syncer,
+                regional=declaration.regional,
+                payer_only=declaration.payer_only,
+            )
+        )
 
 
 def source_spec(source: str) -> SourceSpec | None:
@@ -114,7 +131,7 @@ def collection_targets(*, accounts: Iterable[AwsAccount], sources: Iterable[str]
             if source not in account.sources:
                 continue
             spec = source_spec(source)
-            regional = spec.regional if spec else source not in (Source.COSTS, Source.BUDGETS)
+            regional = spec.regional if spec else source_declaration(source).regional
             for region in account.regions if regional else [GLOBAL_REGION]:
                 targets.append(Target(account, region, source))
     return targets

@@ -15,10 +15,11 @@ from typing import Any
 from accounts.aws import AwsClient, ServiceNotEnabled
 from findings.choices import AwsState, FindingSource
 from findings.records import FindingRecord, aws_time, json_safe
+from findings.sources.guardduty import SOURCE
 
-# ListFindings: "The default value is 50. The maximum value is 50." GetFindings: at most 50 ids.
-PAGE_SIZE = 50
-GET_BATCH = 50
+# Page sizes are declared with the source (findings/sources/guardduty.py).
+PAGE_SIZE = SOURCE.page_sizes["ListFindings"]
+GET_BATCH = SOURCE.page_sizes["GetFindings"]
 
 
 def detector_id(client: AwsClient) -> str:

@@ -17,11 +17,12 @@ from typing import Any
 from accounts.aws import AccessDenied, AwsClient, ServiceNotEnabled
 from findings.choices import AwsState, FindingSource
 from findings.records import FindingRecord, VulnerabilityRecord, aws_time, json_safe
+from findings.sources.inspector import SOURCE
 
-# ListFindings: maxResults 1-100; ListCoverage: 1-200 (botocore's inspector2 model). A response may
-# hold fewer than asked while more follow (the model caps the findings list at 25): follow nextToken.
-PAGE_SIZE = 100
-COVERAGE_PAGE_SIZE = 200
+# Page sizes are declared with the source (findings/sources/inspector.py). A response may hold fewer
+# than asked while more follow: follow nextToken.
+PAGE_SIZE = SOURCE.page_sizes["ListFindings"]
+COVERAGE_PAGE_SIZE = SOURCE.page_sizes["ListCoverage"]
 # filterCriteria takes at most 10 filters per field (StringFilterList max 10).
 ARN_BATCH = 10
 # Closed findings are listed too (Inspector deletes them later): our aws_state must move to closed.

@@ -16,10 +16,11 @@ from accounts.aws import AwsClient
 from findings.choices import AwsState, FindingSource
 from findings.collectors.guardduty import epoch_millis
 from findings.records import FindingRecord, aws_time, json_safe
+from findings.sources.macie import SOURCE
 
-# ListFindings: the model sets no range; Macie pages by 50 at most. GetFindings: at most 50 ids.
-PAGE_SIZE = 50
-GET_BATCH = 50
+# Page sizes are declared with the source (findings/sources/macie.py).
+PAGE_SIZE = SOURCE.page_sizes["ListFindings"]
+GET_BATCH = SOURCE.page_sizes["GetFindings"]
 
 
 def session_check(client: AwsClient) -> str:
