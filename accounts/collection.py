@@ -32,6 +32,7 @@ from accounts.aws import (
     counting_calls,
 )
 from accounts.choices import CheckOutcome, Source
+from accounts.delegated import administrator_for, covered_members, membership_record
 from accounts.models import AwsAccount, CollectionRun, SyncCursor
 from accounts.onboarding import hub_principal_learn
 from accounts.payer import payer_for_collection
@@ -53,10 +54,18 @@ class SyncContext:
     cursor: datetime | None
     state: dict[str, Any]
     full: bool
+    # Through a delegated administrator: the accounts this pass reads (the administrator and its
+    # covered members); empty when the pass reads `account` alone.
+    scope: list[AwsAccount] = field(default_factory=list)
 
     def client(self, service: str) -> AwsClient:
         """A counted client for `service` in this account and region."""
         return self.gateway.for_account(self.account, service, self.region)
+
+    @property
+    def accounts(self) -> list[AwsAccount]:
+        """Every account whose findings this pass reads (what a full pass may mark gone)."""
+        return self.scope or [self.account]
 
 
 @dataclass(frozen=True)
@@ -115,26 +124,50 @@ def source_spec(source: str) -> SourceSpec | None:
 
 @dataclass(frozen=True)
 class Target:
-    """One (account, region, source) to collect."""
+    """One (account, region, source) to collect; `via_admin`: the account is the source's
+    delegated administrator and the pass reads every covered member's findings too."""
 
     account: AwsAccount
     region: str
     source: str
+    via_admin: bool = False
 
 
 def collection_targets(*, accounts: Iterable[AwsAccount], sources: Iterable[str]) -> list[Target]:
-    """Every target of the enabled sources of `accounts`, per region for regional sources."""
+    """Every target of the enabled sources of `accounts`, per region for regional sources.
+
+    A source with a delegated administrator is read once per region through it, and a member it
+    last reported covered there has no target of its own; the administrator's targets come first
+    (also when only its members were asked for)."""
     wanted = [s for s in Source.values if s in set(sources)]
+    accounts = list(accounts)
+    admin_targets: list[Target] = []
     targets: list[Target] = []
-    for account in accounts:
-        for source in wanted:
+    for source in wanted:
+        admin = administrator_for(source) if source_declaration(source).admin_capable else None
+        covered = set() if admin is None else covered_members(administrator=admin, source=source)
+        admin_regions: set[str] = set()
+        for account in accounts:
             if source not in account.sources:
                 continue
-            spec = source_spec(source)
-            regional = spec.regional if spec else source_declaration(source).regional
-            for region in account.regions if regional else [GLOBAL_REGION]:
-                targets.append(Target(account, region, source))
-    return targets
+            for region in _regions(account, source):
+                if (admin is not None and account.pk == admin.pk) or (
+                    account.pk,
+                    region,
+                ) in covered:
+                    admin_regions.add(region)
+                else:
+                    targets.append(Target(account, region, source))
+        if admin is not None:
+            regions = [r for r in admin.regions if r in admin_regions]
+            admin_targets.extend(Target(admin, r, source, via_admin=True) for r in regions)
+    return admin_targets + targets
+
+
+def _regions(account: AwsAccount, source: str) -> list[str]:
+    spec = source_spec(source)
+    regional = spec.regional if spec else source_declaration(source).regional
+    return list(account.regions) if regional else [GLOBAL_REGION]
 
 
 @dataclass
@@ -199,6 +232,8 @@ def _run_locked(
     )
     with counting_calls() as calls:
         try:
+            if target.via_admin:
+                context.scope = _admin_scope(target, gateway)
             result = spec.sync(context)
         except ServiceNotEnabled as exc:
             return _finish(run, outcome=CheckOutcome.NOT_ENABLED, error=str(exc), calls=calls.total)
@@ -216,6 +251,19 @@ def _run_locked(
         _store_cursor(target, result)
     return _finish(
         run, outcome=result.outcome, error=result.error, calls=calls.total, result=result
+    )
+
+
+def _admin_scope(target: Target, gateway: AwsGateway) -> list[AwsAccount]:
+    """Ask the administrator for its members in the region (recorded, unknown ones added
+    disabled) and return the accounts the pass covers."""
+    admin = source_declaration(target.source).admin
+    assert admin is not None
+    service = source_declaration(target.source).probe.service
+    client = gateway.for_account(target.account, service, target.region)
+    statuses = import_string(admin.members)(client)
+    return membership_record(
+        administrator=target.account, source=target.source, region=target.region, statuses=statuses
     )
 
 
@@ -287,12 +335,19 @@ def collect(
     finds the payer as discovery does (accounts.payer)."""
     gateway = gateway or AwsGateway(session_name="watchpost-collect")
     by_account: set[int] = set()
-    accounts = list(accounts)
+    accounts, sources = list(accounts), list(sources)
     targets = collection_targets(accounts=accounts, sources=sources)
     if targets:
         hub_principal_learn(gateway=gateway, learned_by="collect")
     payer_note = payer_resolve(targets=targets, gateway=gateway, accounts=accounts)
-    for target in targets:
+    through_admin = [t for t in targets if t.via_admin]
+    for target in through_admin:
+        by_account.add(target.account.pk)
+        yield collection_run_target(target=target, gateway=gateway, full=full)
+    if through_admin:
+        # What the administrators just reported covered needs no target of its own.
+        targets = collection_targets(accounts=accounts, sources=sources)
+    for target in (t for t in targets if not t.via_admin):
         run = collection_run_target(
             target=target, gateway=gateway, full=full, payer_note=payer_note
         )

@@ -19,6 +19,8 @@ from accounts.source_registry import source_declarations
 DISCOVERY_CALLS: tuple[str, ...] = (
     "organizations:ListAccounts",
     "organizations:DescribeOrganization",
+    # Which account each administrator-capable source delegated (accounts.delegated).
+    "organizations:ListDelegatedAdministrators",
 )
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.aws import AccessDenied, AwsError, AwsGateway, ServiceNotEnabled
 from accounts.choices import CheckOutcome
 from accounts.collection import GLOBAL_REGION
+from accounts.delegated import administrators_apply, administrators_discover
 from accounts.models import AwsAccount, ConnectionCheck
 from accounts.onboarding import hub_principal_learn
 from accounts.payer import payer_lookup
@@ -40,6 +41,8 @@ class DiscoveryResult:
     retired: list[AwsAccount] = field(default_factory=list)
     payer_id: str = ""
     calls: int = 0
+    # {source: its delegated administrator's account id or ""} (accounts.delegated)
+    administrators: dict[str, str] = field(default_factory=dict)
 
 
 def _state(entry: dict[str, Any]) -> str:
@@ -90,8 +93,23 @@ def organization_discover(
                 result.retired.append(account_save(actor=actor, account=account))
         AwsAccount.objects.exclude(account_id=payer_id).filter(is_payer=True).update(is_payer=False)
         AwsAccount.objects.filter(account_id=payer_id).update(is_payer=True)
+    organization_discover_administrators(
+        management=management, gateway=gateway, actor=actor, result=result
+    )
     result.calls = gateway.counter.total
     return result
+
+
+def organization_discover_administrators(
+    *,
+    management: AwsAccount,
+    gateway: AwsGateway,
+    actor: AbstractBaseUser | None,
+    result: DiscoveryResult,
+) -> None:
+    """Find each source's delegated administrator and store it (accounts.delegated)."""
+    result.administrators = administrators_discover(management=management, gateway=gateway)
+    administrators_apply(found=result.administrators, actor=actor)
 
 
 def _check_one(

@@ -38,12 +38,14 @@ class AdminMode:
     `service_principal` is what organizations:ListDelegatedAdministrators names
     (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services_list.html);
     `find` is the dotted path of a function (client) -> administrator account id or "" asked of the
-    service itself; `members` the dotted path of a function (client) -> {account id: status}, where a
-    status other than "covered" says why the member is not covered."""
+    service itself; `members` the dotted path of a function (client) -> {account id: status} asked of the
+    administrator; a member is covered when its status is in `covered`. `calls` are the
+    operations these make (granted to every role: the administrator is a member too)."""
 
     service_principal: str
     find: str
     members: str
+    covered: frozenset[str]
     calls: tuple[str, ...] = ()
 
 

@@ -276,3 +276,30 @@ def _float(value: Any) -> float | None:
         return None if value is None else float(value)
     except (TypeError, ValueError):
         return None
+
+
+# BatchGetAccountStatus: accountIds holds at most 100 ids (botocore's inspector2 model).
+STATUS_BATCH = 100
+
+
+def organization_admin(client: AwsClient) -> str:
+    """The account Inspector names as the organisation's delegated administrator (asked of the
+    management account: GetDelegatedAdminAccount), or "" when none is enabled."""
+    admin = client.call("get_delegated_admin_account").get("delegatedAdmin") or {}
+    return str(admin.get("accountId", "")) if admin.get("relationshipStatus") == "ENABLED" else ""
+
+
+def member_statuses(client: AwsClient) -> dict[str, str]:
+    """The administrator's members in the client's region: each one's Inspector status
+    (BatchGetAccountStatus: ENABLED when it scans) when its relationship is ENABLED, else the
+    relationship status."""
+    pages = client.pages("list_members", PaginationConfig={"PageSize": 50})
+    statuses = {m["accountId"]: str(m["relationshipStatus"]) for p in pages for m in p["members"]}
+    enabled = sorted(a for a, s in statuses.items() if s == "ENABLED")
+    for start in range(0, len(enabled), STATUS_BATCH):
+        answer = client.call(
+            "batch_get_account_status", accountIds=enabled[start : start + STATUS_BATCH]
+        )
+        for account in answer.get("accounts", []):
+            statuses[account["accountId"]] = str(account["state"]["status"])
+    return statuses

@@ -131,3 +131,22 @@ def _actor_place(actor: dict[str, Any]) -> dict[str, str]:
         "organisation": str(owner.get("asnOrg") or owner.get("org") or ""),
         "asn": str(owner.get("asn", "")),
     }
+
+
+def organization_admin(client: AwsClient) -> str:
+    """The account Macie names as the organisation's administrator (asked of the management
+    account: ListOrganizationAdminAccounts, 25 a page), or "" when none is enabled."""
+    pages = client.pages("list_organization_admin_accounts", PaginationConfig={"PageSize": 25})
+    for page in pages:
+        for admin in page.get("adminAccounts", []):
+            if admin.get("status") == "ENABLED":
+                return str(admin["accountId"])
+    return ""
+
+
+def member_statuses(client: AwsClient) -> dict[str, str]:
+    """The administrator's members in the client's region and their relationshipStatus (Enabled
+    when Macie runs for them; Paused when it is suspended)."""
+    session_check(client)  # raises ServiceNotEnabled when Macie is off for the administrator
+    pages = client.pages("list_members", PaginationConfig={"PageSize": 25})
+    return {m["accountId"]: str(m["relationshipStatus"]) for p in pages for m in p["members"]}

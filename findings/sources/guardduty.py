@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.source_registry import Probe, SourceDeclaration
+from accounts.source_registry import AdminMode, Probe, SourceDeclaration
 
 
 def _no_detector(answer: dict[str, Any]) -> str:
@@ -24,4 +24,12 @@ SOURCE = SourceDeclaration(
     # ListFindings: "The default value is 50. The maximum value is 50." GetFindings: at most 50 ids.
     page_sizes={"ListFindings": 50, "GetFindings": 50},
     finding_source=True,
+    # Read for every member through the organisation's delegated administrator when it has one.
+    admin=AdminMode(
+        service_principal="guardduty.amazonaws.com",
+        find="findings.collectors.guardduty.organization_admin",
+        members="findings.collectors.guardduty.member_statuses",
+        covered=frozenset({"Enabled"}),
+        calls=("guardduty:ListOrganizationAdminAccounts", "guardduty:ListMembers"),
+    ),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.source_registry import Probe, SourceDeclaration
+from accounts.source_registry import AdminMode, Probe, SourceDeclaration
 
 
 def _disabled(answer: dict[str, Any]) -> str:
@@ -35,4 +35,12 @@ SOURCE = SourceDeclaration(
     # may hold fewer than asked while more follow (the model caps the findings list at 25).
     page_sizes={"ListFindings": 100, "ListCoverage": 200},
     finding_source=True,
+    # Read for every member through the organisation's delegated administrator when it has one.
+    admin=AdminMode(
+        service_principal="inspector2.amazonaws.com",
+        find="findings.collectors.inspector.organization_admin",
+        members="findings.collectors.inspector.member_statuses",
+        covered=frozenset({"ENABLED"}),
+        calls=("inspector2:GetDelegatedAdminAccount", "inspector2:ListMembers"),
+    ),
 )

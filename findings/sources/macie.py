@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounts.source_registry import Probe, SourceDeclaration
+from accounts.source_registry import AdminMode, Probe, SourceDeclaration
 
 SOURCE = SourceDeclaration(
     name="macie",
@@ -16,4 +16,12 @@ SOURCE = SourceDeclaration(
     # ListFindings: the model sets no range; Macie pages by 50 at most. GetFindings: at most 50 ids.
     page_sizes={"ListFindings": 50, "GetFindings": 50},
     finding_source=True,
+    # Read for every member through the organisation's delegated administrator when it has one.
+    admin=AdminMode(
+        service_principal="macie.amazonaws.com",
+        find="findings.collectors.macie.organization_admin",
+        members="findings.collectors.macie.member_statuses",
+        covered=frozenset({"Enabled"}),
+        calls=("macie2:ListOrganizationAdminAccounts", "macie2:ListMembers"),
+    ),
 )
