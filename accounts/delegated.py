@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -23,7 +24,11 @@ from django.utils.module_loading import import_string
 from accounts.aws import GLOBAL_REGION, AwsError, AwsGateway
 from accounts.models import AwsAccount, SourceMembership
 from accounts.services import account_save, audit_record
-from accounts.source_registry import admin_capable_sources, source_declaration
+from accounts.source_registry import (
+    admin_capable_sources,
+    source_declaration,
+    source_declarations,
+)
 from accounts.validators import ROLE_ARN_RE
 
 logger = logging.getLogger(__name__)
@@ -178,3 +183,46 @@ def covered_members(*, administrator: AwsAccount, source: str) -> set[tuple[int,
         administrator=administrator, source=source, covered=True
     ).values_list("account_id", "region")
     return set(rows)
+
+
+@dataclass(frozen=True)
+class SourceMode:
+    """How one source of one account is read, for onboarding: `mode` is "administrator" (this
+    account reads it for every member), "through_administrator" (covered in `regions`), "member"
+    (read with this account's own role; `not_covered` names the regions its administrator does
+    not cover, with AWS's status)."""
+
+    source: str
+    label: str
+    mode: str
+    administrator: str = ""
+    regions: tuple[str, ...] = ()
+    not_covered: tuple[str, ...] = ()
+
+
+def account_source_modes(*, account: AwsAccount) -> list[SourceMode]:
+    """Per enabled source of `account`, the mode collection uses and where it applies."""
+    memberships = {
+        (m.source, m.region): m for m in SourceMembership.objects.filter(account=account)
+    }
+    modes = []
+    for declaration in source_declarations():
+        if declaration.name not in account.sources:
+            continue
+        name, label = declaration.name, declaration.label
+        admin = administrator_for(name) if declaration.admin_capable else None
+        if admin is None:
+            modes.append(SourceMode(name, label, "member"))
+        elif admin.pk == account.pk:
+            modes.append(SourceMode(name, label, "administrator", admin.account_id))
+        else:
+            found = [(r, memberships.get((name, r))) for r in account.regions]
+            covered = tuple(r for r, m in found if m is not None and m.covered)
+            missing = tuple(
+                f"{r} ({m.status if m is not None else 'not a member'})"
+                for r, m in found
+                if m is None or not m.covered
+            )
+            mode = "through_administrator" if covered else "member"
+            modes.append(SourceMode(name, label, mode, admin.account_id, covered, missing))
+    return modes

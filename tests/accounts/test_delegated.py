@@ -148,3 +148,79 @@ def test_an_admin_sets_the_administrator_by_hand_and_hostile_values_are_refused(
         with pytest.raises(ValidationError) as caught:
             account_a.full_clean()
         assert "administers" in caught.value.message_dict
+
+
+def scoped_person(username: str, account_ids: list[str]):
+    from accounts.choices import Role
+    from accounts.services import person_set_access
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=username)
+    person_set_access(
+        actor=None,
+        user=user,
+        role=Role.ANALYST,
+        all_accounts=False,
+        accounts=list(AwsAccount.objects.filter(account_id__in=account_ids)),
+    )
+    return user
+
+
+def test_health_page_shows_a_member_with_guardduty_off_as_not_covered(db, emulator, client, alice):
+    collect_demo_organisation()
+    client.force_login(alice)
+    page = client.get("/collection/?outcome=not_covered")
+    rows = {(r.account.account_id, r.region, r.source): r for r in page.context["rows"]}
+    assert ("333333333333", "eu-west-1", "guardduty") in rows
+    row = rows[("333333333333", "eu-west-1", "guardduty")]
+    assert row.coverage == "not_covered" and row.run.outcome == "not_enabled"
+    assert b"not covered" in page.content
+    every = {
+        (r.account.account_id, r.region, r.source): r
+        for r in client.get("/collection/").context["rows"]
+    }
+    covered = every[("222222222222", "us-east-1", "guardduty")]
+    assert covered.coverage == "covered" and covered.membership == "Enabled"
+    assert covered.run.account.account_id == ADMIN and covered.administrator.account_id == ADMIN
+    assert every[(ADMIN, "us-east-1", "guardduty")].coverage == "administrator"
+
+
+def test_health_rows_are_scoped_and_hide_the_administrators_run(db, emulator, client):
+    collect_demo_organisation()
+    dana, erin = scoped_person("dana", ["222222222222"]), scoped_person("erin", [])
+    client.force_login(dana)
+    page = client.get("/collection/")
+    rows = page.context["rows"]
+    assert {r.account.account_id for r in rows} == {"222222222222"}
+    covered = next(r for r in rows if r.source == "guardduty" and r.region == "us-east-1")
+    assert covered.coverage == "covered" and covered.administrator is None
+    assert ADMIN.encode() not in page.content  # another's account, its counts and errors
+    client.force_login(erin)
+    assert client.get("/collection/").context["rows"] == []
+
+
+def test_an_aws_membership_status_is_rendered_escaped(db, emulator, client, alice):
+    collect_demo_organisation()
+    SourceMembership.objects.filter(
+        account__account_id="333333333333", source="guardduty", region="eu-west-1"
+    ).update(status="<script>alert(1)</script>")
+    client.force_login(alice)
+    content = client.get("/collection/?outcome=not_covered").content
+    assert b"<script>alert(1)</script>" not in content
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in content
+    detail = client.get("/accounts/333333333333/").content
+    assert b"<script>alert(1)</script>" not in detail
+
+
+def test_onboarding_shows_per_source_which_mode_and_what_to_deploy(db, emulator, client, alice):
+    collect_demo_organisation()
+    client.force_login(alice)
+    modes = {m.source: m for m in client.get("/accounts/333333333333/").context["source_modes"]}
+    assert modes["guardduty"].mode == "through_administrator"
+    assert modes["guardduty"].regions == ("us-east-1",)
+    assert modes["guardduty"].not_covered == ("eu-west-1 (Disabled)",)
+    assert modes["cloudtrail"].mode == "member" and modes["cloudtrail"].administrator == ""
+    admin = {m.source: m for m in client.get(f"/accounts/{ADMIN}/").context["source_modes"]}
+    assert admin["inspector"].mode == "administrator"
+    page = client.get(f"/accounts/{ADMIN}/").content.decode()
+    assert "delegated administrator" in page and 'id="source-modes"' in page
