@@ -1,6 +1,7 @@
 """Collection runs: which (account, region, source) to collect, and the record of each.
 
-Sources register a syncer here from their own app (findings, costs), so this app never imports them.
+Each source declares its syncer beside its collector (accounts.source_registry); they are registered here once
+the apps are ready, so this app never imports them by name.
 A syncer gets a SyncContext (the account, region, a client factory, the stored cursor) and returns a
 SyncResult; this module records the run, translates our AWS exceptions into outcomes, moves the cursor
 only after a complete pass, and never lets one target's failure stop the others.
@@ -22,6 +23,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.aws import (
     GLOBAL_REGION,
@@ -33,6 +35,7 @@ from accounts.aws import (
     counting_calls,
 )
 from accounts.choices import CheckOutcome, Source
+from accounts.delegated import administrator_for, covered_members, membership_record
 from accounts.models import AwsAccount, CollectionRun, SyncCursor
 from accounts.onboarding import hub_principal_learn
 from accounts.payer import payer_for_collection
@@ -44,6 +47,7 @@ from accounts.runs import (
     runs_sweep,
     target_lock_key,
 )
+from accounts.source_registry import source_declaration, source_declarations
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +65,18 @@ class SyncContext:
     cursor: datetime | None
     state: dict[str, Any]
     full: bool
+    # Through a delegated administrator: the accounts this pass reads (the administrator and its
+    # covered members); empty when the pass reads `account` alone.
+    scope: list[AwsAccount] = field(default_factory=list)
 
     def client(self, service: str) -> AwsClient:
         """A counted client for `service` in this account and region."""
         return self.gateway.for_account(self.account, service, self.region)
+
+    @property
+    def accounts(self) -> list[AwsAccount]:
+        """Every account whose findings this pass reads (what a full pass may mark gone)."""
+        return self.scope or [self.account]
 
 
 @dataclass(frozen=True)
@@ -85,7 +97,7 @@ Syncer = Callable[[SyncContext], SyncResult]
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """A registered source: its syncer, whether it is per region, whether only the payer has it."""
+    """A collectable source: its syncer, whether it is per region, whether only the payer has it."""
 
     source: str
     sync: Syncer
@@ -97,10 +109,24 @@ _REGISTRY: dict[str, SourceSpec] = {}
 
 
 def source_register(spec: SourceSpec) -> None:
-    """Register (or replace) the syncer of a source; called from an app's ready()."""
+    """Register (or replace) the syncer of a source (tests replace one with a fake)."""
     if spec.source not in Source.values:
         raise ValueError(f"unknown source {spec.source!r}")
     _REGISTRY[spec.source] = spec
+
+
+def sources_register_declared() -> None:
+    """Register every declared source's syncer (accounts.source_registry); called once apps are ready."""
+    for declaration in source_declarations():
+        syncer = import_string(declaration.syncer)
+        source_register(
+            SourceSpec(
+                source=declaration.name,
+                sync=syncer,
+                regional=declaration.regional,
+                payer_only=declaration.payer_only,
+            )
+        )
 
 
 def source_spec(source: str) -> SourceSpec | None:
@@ -109,26 +135,50 @@ def source_spec(source: str) -> SourceSpec | None:
 
 @dataclass(frozen=True)
 class Target:
-    """One (account, region, source) to collect."""
+    """One (account, region, source) to collect; `via_admin`: the account is the source's
+    delegated administrator and the pass reads every covered member's findings too."""
 
     account: AwsAccount
     region: str
     source: str
+    via_admin: bool = False
 
 
 def collection_targets(*, accounts: Iterable[AwsAccount], sources: Iterable[str]) -> list[Target]:
-    """Every target of the enabled sources of `accounts`, per region for regional sources."""
+    """Every target of the enabled sources of `accounts`, per region for regional sources.
+
+    A source with a delegated administrator is read once per region through it, and a member it
+    last reported covered there has no target of its own; the administrator's targets come first
+    (also when only its members were asked for)."""
     wanted = [s for s in Source.values if s in set(sources)]
+    accounts = list(accounts)
+    admin_targets: list[Target] = []
     targets: list[Target] = []
-    for account in accounts:
-        for source in wanted:
+    for source in wanted:
+        admin = administrator_for(source) if source_declaration(source).admin_capable else None
+        covered = set() if admin is None else covered_members(administrator=admin, source=source)
+        admin_regions: set[str] = set()
+        for account in accounts:
             if source not in account.sources:
                 continue
-            spec = source_spec(source)
-            regional = spec.regional if spec else source not in (Source.COSTS, Source.BUDGETS)
-            for region in account.regions if regional else [GLOBAL_REGION]:
-                targets.append(Target(account, region, source))
-    return targets
+            for region in _regions(account, source):
+                if (admin is not None and account.pk == admin.pk) or (
+                    account.pk,
+                    region,
+                ) in covered:
+                    admin_regions.add(region)
+                else:
+                    targets.append(Target(account, region, source))
+        if admin is not None:
+            regions = [r for r in admin.regions if r in admin_regions]
+            admin_targets.extend(Target(admin, r, source, via_admin=True) for r in regions)
+    return admin_targets + targets
+
+
+def _regions(account: AwsAccount, source: str) -> list[str]:
+    spec = source_spec(source)
+    regional = spec.regional if spec else source_declaration(source).regional
+    return list(account.regions) if regional else [GLOBAL_REGION]
 
 
 @dataclass
@@ -225,6 +275,8 @@ def _run_locked(
     with counting_calls() as calls:
         calls.listener = lambda: run_heartbeat(run)
         try:
+            if target.via_admin:
+                context.scope = _admin_scope(target, gateway)
             result = spec.sync(context)
         except ServiceNotEnabled as exc:
             return _finish(run, outcome=CheckOutcome.NOT_ENABLED, error=str(exc), calls=calls.total)
@@ -249,6 +301,19 @@ def _run_locked(
         _store_cursor(target, result)
     return _finish(
         run, outcome=result.outcome, error=result.error, calls=calls.total, result=result
+    )
+
+
+def _admin_scope(target: Target, gateway: AwsGateway) -> list[AwsAccount]:
+    """Ask the administrator for its members in the region (recorded, unknown ones added
+    disabled) and return the accounts the pass covers."""
+    admin = source_declaration(target.source).admin
+    assert admin is not None
+    service = source_declaration(target.source).probe.service
+    client = gateway.for_account(target.account, service, target.region)
+    statuses = import_string(admin.members)(client)
+    return membership_record(
+        administrator=target.account, source=target.source, region=target.region, statuses=statuses
     )
 
 
@@ -330,12 +395,19 @@ def collect(
     runs_sweep()  # runs left without an outcome by a process that died: `interrupted`
     gateway = gateway or AwsGateway(session_name="watchpost-collect")
     by_account: set[int] = set()
-    accounts = list(accounts)
+    accounts, sources = list(accounts), list(sources)
     targets = collection_targets(accounts=accounts, sources=sources)
     if targets:
         hub_principal_learn(gateway=gateway, learned_by="collect")
     payer_note = payer_resolve(targets=targets, gateway=gateway, accounts=accounts)
-    for target in targets:
+    through_admin = [t for t in targets if t.via_admin]
+    for target in through_admin:
+        by_account.add(target.account.pk)
+        yield collection_run_target(target=target, gateway=gateway, full=full)
+    if through_admin:
+        # What the administrators just reported covered needs no target of its own.
+        targets = collection_targets(accounts=accounts, sources=sources)
+    for target in (t for t in targets if not t.via_admin):
         run = collection_run_target(
             target=target, gateway=gateway, full=full, payer_note=payer_note
         )

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.choices import Role, Source
 from accounts.models import AwsAccount
+from accounts.source_registry import admin_capable_sources
 from accounts.validators import known_regions
 
 
@@ -43,6 +44,14 @@ class AwsAccountForm(forms.ModelForm):
     sources = forms.MultipleChoiceField(
         choices=Source.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
+    administers = forms.MultipleChoiceField(
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Delegated administrator of",
+        help_text="Set by discovery from the management account; set it here when discovery "
+        "cannot ask (its findings of every member are then read here).",
+    )
     tags = TagsField(required=False)
     external_id = forms.CharField(
         required=False,
@@ -59,6 +68,7 @@ class AwsAccountForm(forms.ModelForm):
             "external_id",
             "regions",
             "sources",
+            "administers",
             "enabled",
             "owner",
             "tags",
@@ -67,6 +77,7 @@ class AwsAccountForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["regions"].choices = [(r, r) for r in sorted(known_regions())]
+        self.fields["administers"].choices = [(d.name, d.label) for d in admin_capable_sources()]
         if self.instance.pk:
             self.fields["account_id"].disabled = True
 

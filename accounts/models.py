@@ -15,6 +15,7 @@ from accounts.choices import CheckOutcome, Source
 from accounts.validators import (
     ROLE_ARN_RE,
     validate_account_id,
+    validate_administers,
     validate_external_id,
     validate_regions,
     validate_role_arn,
@@ -79,6 +80,13 @@ class AwsAccount(models.Model):
     )
     regions = models.JSONField(default=default_regions, validators=[validate_regions])
     sources = models.JSONField(default=default_sources, blank=True, validators=[validate_sources])
+    administers = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_administers],
+        help_text="Sources this account is the organisation's delegated administrator of: they are "
+        "read here for every member (found by discovery, or set by hand).",
+    )
     enabled = models.BooleanField(default=True)
     owner = models.CharField(
         max_length=200, blank=True, help_text="Team or person responsible for this account."
@@ -291,6 +299,33 @@ class SyncCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.region} {self.source} @ {self.cursor}"
+
+
+class SourceMembership(models.Model):
+    """Whether a member account is covered by its delegated administrator for a source in a
+    region, as the administrator's ListMembers (and Inspector's account status) last said.
+
+    `status` is AWS's relationship status verbatim; `covered` is true only when the member is
+    enabled and its service runs there. Written by each collection through the administrator.
+    """
+
+    account = models.ForeignKey(AwsAccount, on_delete=models.CASCADE, related_name="memberships")
+    administrator = models.ForeignKey(AwsAccount, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    region = models.CharField(max_length=32)
+    status = models.CharField(max_length=64)
+    covered = models.BooleanField(default=False)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "source", "region"], name="source_membership_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.source} {self.region}: {self.status}"
 
 
 class ConnectionCheck(models.Model):

@@ -16,12 +16,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.aws import AccessDenied, AwsError, AwsGateway, ServiceNotEnabled
-from accounts.choices import CheckOutcome, Source
+from accounts.choices import CheckOutcome
 from accounts.collection import GLOBAL_REGION
+from accounts.delegated import administrators_apply, administrators_discover
 from accounts.models import AwsAccount, ConnectionCheck
 from accounts.onboarding import hub_principal_learn
 from accounts.payer import payer_lookup
 from accounts.services import account_save, account_set_payer, audit_record
+from accounts.source_registry import SourceDeclaration, source_declarations
 from accounts.validators import ROLE_ARN_RE
 
 # Organizations: ListAccounts returns at most 20 a page, and may return fewer while more follow
@@ -39,6 +41,8 @@ class DiscoveryResult:
     retired: list[AwsAccount] = field(default_factory=list)
     payer_id: str = ""
     calls: int = 0
+    # {source: its delegated administrator's account id or ""} (accounts.delegated)
+    administrators: dict[str, str] = field(default_factory=dict)
 
 
 def _state(entry: dict[str, Any]) -> str:
@@ -89,53 +93,39 @@ def organization_discover(
                 result.retired.append(account_save(actor=actor, account=account))
         AwsAccount.objects.exclude(account_id=payer_id).filter(is_payer=True).update(is_payer=False)
         AwsAccount.objects.filter(account_id=payer_id).update(is_payer=True)
+    organization_discover_administrators(
+        management=management, gateway=gateway, actor=actor, result=result
+    )
     result.calls = gateway.counter.total
     return result
 
 
-# The one cheap read per source that shows the role may read it (docs/domain.md, Permissions, lists them).
-CHECK_CALLS: dict[str, tuple[str, str]] = {
-    Source.GUARDDUTY: ("guardduty", "list_detectors"),
-    Source.MACIE: ("macie2", "get_macie_session"),
-    Source.INSPECTOR: ("inspector2", "batch_get_account_status"),
-    Source.CLOUDTRAIL: ("cloudtrail", "lookup_events"),
-    Source.COSTS: ("ce", "get_anomaly_monitors"),
-    Source.BUDGETS: ("budgets", "describe_budgets"),
-}
-GLOBAL_SOURCES = frozenset({Source.COSTS, Source.BUDGETS})
-
-
-def _check_params(source: str, account: AwsAccount) -> dict[str, Any]:
-    if source == Source.INSPECTOR:
-        return {"accountIds": [account.account_id]}
-    if source == Source.CLOUDTRAIL:
-        return {"MaxResults": 1}
-    if source == Source.COSTS:
-        return {"MaxResults": 1}  # costs USD 0.01, asked of the payer only
-    if source == Source.BUDGETS:
-        return {"AccountId": account.account_id, "MaxResults": 1}
-    if source == Source.GUARDDUTY:
-        return {"MaxResults": 1}
-    return {}
+def organization_discover_administrators(
+    *,
+    management: AwsAccount,
+    gateway: AwsGateway,
+    actor: AbstractBaseUser | None,
+    result: DiscoveryResult,
+) -> None:
+    """Find each source's delegated administrator and store it (accounts.delegated)."""
+    result.administrators = administrators_discover(management=management, gateway=gateway)
+    administrators_apply(found=result.administrators, actor=actor)
 
 
 def _check_one(
-    gateway: AwsGateway, account: AwsAccount, source: str, region: str
+    gateway: AwsGateway, account: AwsAccount, source: SourceDeclaration, region: str
 ) -> dict[str, str]:
-    service, operation = CHECK_CALLS[source]
-    row = {"source": source, "region": region, "outcome": CheckOutcome.OK, "error": ""}
-    if source == Source.COSTS and not account.is_payer:
+    """The source's declared probe (its one cheap read) in one region."""
+    probe = source.probe
+    row = {"source": source.name, "region": region, "outcome": CheckOutcome.OK, "error": ""}
+    if source.payer_only and not account.is_payer:
         return {**row, "outcome": CheckOutcome.SKIPPED, "error": "read from the payer account only"}
     try:
-        answer = gateway.for_account(account, service, region).call(
-            operation, **_check_params(source, account)
+        answer = gateway.for_account(account, probe.service, region).call(
+            probe.operation, **probe.params(account.account_id)
         )
-        if source == Source.GUARDDUTY and not answer.get("DetectorIds"):
-            raise ServiceNotEnabled("no GuardDuty detector in this region")
-        if source == Source.INSPECTOR:
-            states = [a["state"]["status"] for a in answer.get("accounts", [])]
-            if states and all(s == "DISABLED" for s in states):
-                raise ServiceNotEnabled("Inspector is disabled in this region")
+        if reason := probe.not_enabled(answer):
+            raise ServiceNotEnabled(reason)
     except ServiceNotEnabled as exc:
         return {**row, "outcome": CheckOutcome.NOT_ENABLED, "error": str(exc)}
     except AccessDenied as exc:
@@ -169,8 +159,8 @@ def account_check(
         check.error = str(exc)
         return _check_save(check, account, actor, enable_on_success)
     rows = []
-    for source in (s for s in Source.values if s in account.sources):
-        regions = [GLOBAL_REGION] if source in GLOBAL_SOURCES else account.regions
+    for source in (d for d in source_declarations() if d.name in account.sources):
+        regions = account.regions if source.regional else [GLOBAL_REGION]
         rows.extend(_check_one(gateway, account, source, region) for region in regions)
     check.results = rows
     outcomes = {r["outcome"] for r in rows}

@@ -12,15 +12,18 @@ from django.utils import timezone
 
 from accounts.choices import Source
 from accounts.collection import collection_targets
+from accounts.delegated import administrator_for
 from accounts.models import (
     AccessProfile,
     ApiToken,
     AuditEvent,
     AwsAccount,
     CollectionRun,
+    SourceMembership,
     hash_token,
 )
 from accounts.schedule import stale_after_minutes
+from accounts.source_registry import admin_capable_sources
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -104,7 +107,7 @@ def collection_health_for_user(*, user: User) -> QuerySet[CollectionRun]:
     return runs.filter(id__in=latest).order_by("account__account_id", "region", "source")
 
 
-@dataclass(frozen=True)
+@dataclass
 class HealthRow:
     """One (account, region, source) on the collection health page."""
 
@@ -113,18 +116,93 @@ class HealthRow:
     source: str
     run: CollectionRun | None
     stale: bool
+    # Delegated administrator mode: "administrator" (this account reads the source for its
+    # members), "covered" (read through the administrator: `run` is the administrator's, counts
+    # and errors hidden unless the person sees it), "not_covered" (the administrator does not
+    # cover it: `membership` says why), "" (no administrator for the source).
+    coverage: str = ""
+    membership: str = ""
+    administrator: AwsAccount | None = None
 
 
 def collection_health_rows(*, user: User, now: datetime | None = None) -> list[HealthRow]:
-    """Every target of the accounts `user` sees with its latest run; never-run or overdue targets are
-    stale (not collected for twice their schedule)."""
+    """Every target of the accounts `user` sees with its latest run, and every member read
+    through its delegated administrator with the administrator's; never-run or overdue targets
+    are stale (not collected for twice their schedule). A member its administrator does not cover
+    (not a member, or its service off) says "not covered", never clean."""
     now = now or timezone.now()
     latest = {(r.account_id, r.region, r.source): r for r in collection_health_for_user(user=user)}
-    accounts = account_list_for_user(user=user).filter(enabled=True, retired_at__isnull=True)
+    accounts = list(account_list_for_user(user=user).filter(enabled=True, retired_at__isnull=True))
+    admins = _administrators()
+    memberships = {
+        (m.account_id, m.source, m.region): m
+        for m in SourceMembership.objects.filter(account__in=accounts)
+    }
     rows = []
+    visible = {a.pk for a in accounts}
     for target in collection_targets(accounts=accounts, sources=Source.values):
+        if target.account.pk not in visible:
+            continue  # an administrator the person does not see, added for its members
         run = latest.pop((target.account.pk, target.region, target.source), None)
-        limit = now - timedelta(minutes=stale_after_minutes(target.source))
-        stale = run is None or (run.finished_at or run.started_at) < limit
-        rows.append(HealthRow(target.account, target.region, target.source, run, stale))
+        row = HealthRow(
+            target.account, target.region, target.source, run, _stale(run, target.source, now)
+        )
+        admin = admins.get(target.source)
+        if target.via_admin or (admin is not None and admin.pk == target.account.pk):
+            row.coverage = "administrator"
+        elif admin is not None:
+            membership = memberships.get((target.account.pk, target.source, target.region))
+            row.coverage, row.administrator = "not_covered", admin
+            row.membership = membership.status if membership else "not a member"
+        rows.append(row)
+    rows.extend(_covered_rows(accounts, admins, memberships, now))
+    return sorted(rows, key=lambda r: (r.account.account_id, r.region, r.source))
+
+
+def _stale(run: CollectionRun | None, source: str, now: datetime) -> bool:
+    limit = now - timedelta(minutes=stale_after_minutes(source))
+    return run is None or (run.finished_at or run.started_at) < limit
+
+
+def _administrators() -> dict[str, AwsAccount]:
+    found = {}
+    for declaration in admin_capable_sources():
+        admin = administrator_for(declaration.name)
+        if admin is not None:
+            found[declaration.name] = admin
+    return found
+
+
+def _covered_rows(
+    accounts: list[AwsAccount],
+    admins: dict[str, AwsAccount],
+    memberships: dict[tuple[int, str, str], SourceMembership],
+    now: datetime,
+) -> list[HealthRow]:
+    """Rows of the members read through their administrator, with its latest run there."""
+    visible = {a.pk: a for a in accounts}
+    latest_ids = (
+        CollectionRun.objects.filter(account__in=[a.pk for a in admins.values()])
+        .order_by()
+        .values("account", "region", "source")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    admin_runs = {
+        (r.account_id, r.region, r.source): r
+        for r in CollectionRun.objects.filter(id__in=latest_ids)
+    }
+    rows = []
+    for (account_pk, source, region), membership in memberships.items():
+        admin = admins.get(source)
+        if not membership.covered or admin is None or membership.administrator_id != admin.pk:
+            continue
+        account = visible[account_pk]
+        if source not in account.sources or region not in account.regions:
+            continue
+        run = admin_runs.get((admin.pk, region, source))
+        row = HealthRow(account, region, source, run, _stale(run, source, now), "covered")
+        row.membership = membership.status
+        row.administrator = admin if admin.pk in visible else None
+        rows.append(row)
     return rows

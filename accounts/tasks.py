@@ -28,7 +28,12 @@ from accounts.runs import runs_sweep
 
 @shared_task(name="accounts.collect_target", acks_late=True)
 def collect_target_task(
-    account_pk: int, region: str, source: str, full: bool = False, payer_note: str = ""
+    account_pk: int,
+    region: str,
+    source: str,
+    full: bool = False,
+    payer_note: str = "",
+    via_admin: bool = False,
 ) -> str:
     """Collect one (account, region, source); returns the outcome ("gone" if the account is)."""
     account = AwsAccount.objects.filter(
@@ -37,7 +42,7 @@ def collect_target_task(
     if account is None:
         return "gone"
     gateway = AwsGateway(session_name="watchpost-collect")
-    target = Target(account, region, source)
+    target = Target(account, region, source, via_admin=via_admin)
     run = collection_run_target(target=target, gateway=gateway, full=full, payer_note=payer_note)
     account_refresh_last_check(account=account)
     return run.outcome
@@ -56,7 +61,13 @@ def collect_source_task(source: str) -> int:
         hub_principal_learn(gateway=gateway, learned_by="collect")
     note = payer_resolve(targets=targets, gateway=gateway, accounts=accounts)
     for target in targets:
-        collect_target_task.delay(target.account.pk, target.region, target.source, payer_note=note)
+        collect_target_task.delay(
+            target.account.pk,
+            target.region,
+            target.source,
+            payer_note=note,
+            via_admin=target.via_admin,
+        )
     return len(targets)
 
 

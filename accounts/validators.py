@@ -101,6 +101,22 @@ def validate_sources(value: list[str]) -> None:
         )
 
 
+def validate_administers(value: list[str]) -> None:
+    """Refuse a source that cannot be read through a delegated administrator."""
+    from accounts.source_registry import admin_capable_sources
+
+    if not isinstance(value, list):
+        raise ValidationError("Administered sources are a list.", code="invalid_administers")
+    capable = [d.name for d in admin_capable_sources()]
+    unknown = sorted(str(s) for s in value if s not in capable)
+    if unknown:
+        raise ValidationError(
+            "Not a source with a delegated administrator: %(unknown)s (known: %(known)s).",
+            code="unknown_administered_source",
+            params={"unknown": ", ".join(unknown), "known": ", ".join(capable)},
+        )
+
+
 def validate_tags(value: dict[str, str]) -> None:
     """Refuse tags that are not a flat mapping of short strings."""
     if not isinstance(value, dict):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts import login_throttle, onboarding, organizations, selectors, services
 from accounts.aws import AwsGateway
 from accounts.choices import CheckOutcome
+from accounts.delegated import account_source_modes
 from accounts.forms import AwsAccountForm, PersonCreateForm, PersonForm, TokenCreateForm
 from accounts.models import AccessProfile, AwsAccount
 from accounts.roles import role_of
@@ -51,6 +52,7 @@ def _onboarding(account: AwsAccount) -> dict[str, Any]:
         "no_hub_principal": onboarding.NO_HUB_PRINCIPAL,
         "permissions_policy": json.dumps(onboarding.permissions_policy(), indent=2),
         "payer_policy": json.dumps(onboarding.payer_policy(), indent=2),
+        "source_modes": account_source_modes(account=account),
     }
     if hub is not None:
         context.update(
@@ -141,6 +143,8 @@ def collection_health(request: HttpRequest) -> HttpResponse:
     outcome = request.GET.get("outcome", "")
     if outcome == "stale":
         rows = [r for r in rows if r.stale]
+    elif outcome == "not_covered":
+        rows = [r for r in rows if r.coverage == "not_covered"]
     elif outcome:
         rows = [r for r in rows if r.run and r.run.outcome == outcome]
     context = {"rows": rows, "outcome": outcome, "outcomes": CheckOutcome.choices}

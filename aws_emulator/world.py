@@ -136,6 +136,11 @@ class World:
     roles: dict[tuple[str, str], Role] = field(default_factory=dict)
     credentials: dict[str, Credential] = field(default_factory=dict)
     org: Organization | None = None
+    # Delegated administrators: service principal -> (account id, since when); an account left out
+    # of one service's organisation in a region: (service, account id, region) (aws_emulator.services
+    # .delegation).
+    delegated_admins: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    not_members: set[tuple[str, str, str]] = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _states: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False)
 
@@ -251,6 +256,20 @@ class World:
         return Identity(
             account_id=self.hub_account_id, arn=arn, user_id=user_id, assumed=":sts:" in arn
         )
+
+    def delegate(self, service: str, account_id: str) -> None:
+        """Make `account_id` the organisation's delegated administrator of `service` (botocore's
+        name: guardduty, macie2, inspector2); every other active member joins it in every region,
+        as with the services' auto-enable, until `leave` says otherwise."""
+        from .services.delegation import SERVICE_PRINCIPALS
+
+        with self.lock:
+            self.delegated_admins[SERVICE_PRINCIPALS[service]] = (account_id, self.clock())
+
+    def leave(self, service: str, account_id: str, region: str) -> None:
+        """Take `account_id` out of `service`'s organisation in `region` (not a member there)."""
+        with self.lock:
+            self.not_members.add((service, account_id, region))
 
     def status_field_retired(self) -> bool:
         """Whether Organizations has stopped returning the Account `Status` field."""

@@ -11,31 +11,39 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
-from accounts.schedule import ORGANIZATION_DISCOVERY_MINUTES, SOURCE_INTERVAL_MINUTES
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from accounts.schedule import ORGANIZATION_DISCOVERY_MINUTES
 
 app = Celery("watchpost")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# One entry per source: a fan-out task that queues one collection per account and region.
-# https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html#beat-entries
+
+@app.on_after_configure.connect
+def _schedule_sources(sender: Celery, **kwargs: object) -> None:
+    """One entry per declared source (accounts.source_registry): a fan-out task that queues one
+    collection per target. The declarations are read from the installed apps, so only once the
+    settings are loaded (https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html#beat-entries)."""
+    from accounts.schedule import source_interval_minutes
+
+    for source, minutes in source_interval_minutes().items():
+        sender.conf.beat_schedule[f"collect-{source}"] = {
+            "task": "accounts.collect_source",
+            "schedule": minutes * 60.0,
+            "args": (source,),
+            # A fan-out older than its interval is superseded by the next one.
+            "options": {"expires": minutes * 60.0},
+        }
+
+
 app.conf.beat_schedule = {
-    f"collect-{source}": {
-        "task": "accounts.collect_source",
-        "schedule": minutes * 60.0,
-        "args": (source,),
-        # A fan-out older than its interval is superseded by the next one.
-        "options": {"expires": minutes * 60.0},
-    }
-    for source, minutes in SOURCE_INTERVAL_MINUTES.items()
-}
-# Runs whose worker died are recorded `interrupted` and their locks released (accounts.runs).
-app.conf.beat_schedule["sweep-runs"] = {"task": "accounts.sweep_runs", "schedule": 5 * 60.0}
-app.conf.beat_schedule["discover-organization"] = {
-    "task": "accounts.discover_organization",
-    "schedule": ORGANIZATION_DISCOVERY_MINUTES * 60.0,
+    "discover-organization": {
+        "task": "accounts.discover_organization",
+        "schedule": ORGANIZATION_DISCOVERY_MINUTES * 60.0,
+    },
+    # Runs whose worker died are recorded `interrupted` and their locks released (accounts.runs).
+    "sweep-runs": {"task": "accounts.sweep_runs", "schedule": 5 * 60.0},
 }
 # Each sync snapshots its account's open counts; this covers the days without a sync.
 # Deliveries whose task was lost (broker down when they were made) are queued again.

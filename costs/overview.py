@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from accounts.choices import Source
 from costs import selectors
 from costs.selectors import CeUsage, Forecast, Mover, User
+from costs.sources.costs import SOURCE as COSTS
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def cost_overview_for_user(
     return CostOverview(
         today=today,
         start=start,
-        as_of=selectors.data_as_of(user=user, source=Source.COSTS),
+        as_of=selectors.data_as_of(user=user, source=COSTS.name),
         by_account=by_account,
         by_service=selectors.daily_spend(
             user=user, start=start, end=end, by="service", account=account

@@ -18,11 +18,11 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Min, QuerySet, Sum
 
-from accounts.choices import Source
 from accounts.models import SyncCursor
 from accounts.selectors import account_ids_for_user, account_list_for_user, scoped_to_user
 from costs.filtersets import BudgetFilterSet, CostAnomalyFilterSet
 from costs.models import Budget, CeRequestLog, CostAnomaly, CostDaily, CostForecast
+from costs.sources.costs import SOURCE as COSTS
 
 User = AbstractBaseUser | AnonymousUser
 CE_REQUEST_USD = Decimal(
@@ -146,7 +146,7 @@ def data_as_of(*, user: User, source: str) -> datetime | None:
     if not visible.exists():
         return None
     cursors = SyncCursor.objects.filter(source=source, cursor__isnull=False)
-    if source == Source.COSTS:
+    if source == COSTS.name:
         return cursors.filter(account__is_payer=True).aggregate(last=Max("cursor"))["last"]
     return cursors.filter(account__in=visible).aggregate(oldest=Min("cursor"))["oldest"]
 

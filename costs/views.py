@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from accounts.choices import Source
 from core.charts import figure_json
 from costs import charts, clock, selectors
 from costs.choices import AnomalyFeedback
@@ -24,6 +23,8 @@ from costs.forms import AnomalyFeedbackForm, CostOverviewForm
 from costs.overview import CostOverview, cost_overview_for_user
 from costs.services import AnomalyFeedbackRefused, anomaly_feedback_send
 from costs.severity import RULE as SEVERITY_RULE
+from costs.sources.budgets import SOURCE as BUDGETS
+from costs.sources.costs import SOURCE as COSTS
 
 FEEDBACK_PERMISSION = "costs.send_anomaly_feedback"
 PAGE_SIZE = 50
@@ -104,7 +105,7 @@ def anomaly_list(request: HttpRequest) -> HttpResponse:
         "names": selectors.account_names_for_user(user=request.user),
         "severity_rule": SEVERITY_RULE,
         "usage": selectors.ce_usage_for_user(user=request.user, today=clock.now().date()),
-        "as_of": selectors.data_as_of(user=request.user, source=Source.COSTS),
+        "as_of": selectors.data_as_of(user=request.user, source=COSTS.name),
     }
     return render(request, "costs/costanomaly_list.html", context)
 
@@ -117,7 +118,7 @@ def anomaly_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such anomaly.")
     selectors.anomaly_redact_instance(anomaly, selectors.visible_account_ids(user=request.user))
     now = clock.now()
-    as_of = selectors.data_as_of(user=request.user, source=Source.COSTS)
+    as_of = selectors.data_as_of(user=request.user, source=COSTS.name)
     figure = charts.anomaly_figure(
         daily=selectors.anomaly_daily_spend(user=request.user, anomaly=anomaly),
         start=anomaly.start_date,
@@ -177,7 +178,7 @@ def budget_list(request: HttpRequest) -> HttpResponse:
         budgets = list(selectors.budget_list_for_user(user=request.user, filters=request.GET))
     except ValidationError:
         budgets = []
-    as_of = selectors.data_as_of(user=request.user, source=Source.BUDGETS)
+    as_of = selectors.data_as_of(user=request.user, source=BUDGETS.name)
     rows = [
         {
             "name": b.name,

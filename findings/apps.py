@@ -4,17 +4,15 @@ from django.apps import AppConfig
 
 
 class FindingsConfig(AppConfig):
-    """Findings of the member accounts; registers its syncers with the collection spine, its
-    navigation and role grants."""
+    """Findings of the member accounts; registers its navigation and role grants (its sources
+    declare themselves in findings/sources/)."""
 
     name = "findings"
 
     def ready(self) -> None:
         from accounts.choices import Role
-        from accounts.collection import SourceSpec, source_register
         from core.navigation import NavEntry, nav_register
         from core.roles import role_permissions_register
-        from findings.services import guardduty_sync, inspector_sync, macie_sync
 
         nav_register(
             NavEntry("Overview", "findings:overview", order=10),
@@ -27,7 +25,3 @@ class FindingsConfig(AppConfig):
             app_label=self.label,
             grants={Role.ADMIN: ["change_workflow"], Role.ANALYST: ["change_workflow"]},
         )
-
-        source_register(SourceSpec(source="guardduty", sync=guardduty_sync))
-        source_register(SourceSpec(source="macie", sync=macie_sync))
-        source_register(SourceSpec(source="inspector", sync=inspector_sync))

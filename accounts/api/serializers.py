@@ -22,6 +22,7 @@ class AwsAccountSerializer(BlankChoicesModelSerializer):
             "name",
             "regions",
             "sources",
+            "administers",
             "enabled",
             "is_payer",
             "owner",

@@ -1,4 +1,5 @@
-"""The demo organisation: four accounts, two regions, every kind of finding, cost and budget.
+"""The demo organisation: four accounts, two regions, every kind of finding, cost and budget;
+GuardDuty, Macie and Inspector have a delegated administrator (SECURITY_ADMIN).
 
 Data templates live in aws_emulator/data/*.json (boto3 shape, timestamps written relative to
 ANCHOR); they are shifted so that ANCHOR becomes `world.clock()` at build time. Everything else is
@@ -22,8 +23,18 @@ ACCOUNTS = {
 }
 REGIONS = ("us-east-1", "eu-west-1")
 MANAGEMENT = "111111111111"
+# The delegated administrator of GuardDuty, Macie and Inspector: it reads every member's findings.
+SECURITY_ADMIN = "444444444444"
 
-__all__ = ["ACCOUNTS", "EXTERNAL_ID", "MANAGEMENT", "REGIONS", "ROLE_NAME", "build_demo_world"]
+__all__ = [
+    "ACCOUNTS",
+    "EXTERNAL_ID",
+    "MANAGEMENT",
+    "REGIONS",
+    "ROLE_NAME",
+    "SECURITY_ADMIN",
+    "build_demo_world",
+]
 
 
 def build_demo_world(
@@ -47,6 +58,8 @@ def build_demo_world(
     findings.seed_guardduty(world, rng)
     findings.seed_macie(world)
     findings.seed_inspector(world)
+    for service in ("guardduty", "macie2", "inspector2"):
+        world.delegate(service, SECURITY_ADMIN)
     trail.seed_cloudtrail(world, rng)
     costs.seed_costs(world, rng)
     costs.seed_budgets(world)

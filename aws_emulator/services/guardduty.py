@@ -1,4 +1,5 @@
-"""GuardDuty: detectors, findings (ListFindings, GetFindings), statistics.
+"""GuardDuty: detectors, findings (ListFindings, GetFindings), statistics. The delegated
+administrator's ListFindings / GetFindings also cover its enabled members (services.delegation).
 
 https://docs.aws.amazon.com/guardduty/latest/APIReference/API_ListFindings.html
 """
@@ -14,6 +15,7 @@ from ..paging import fingerprint, page
 from ..procedural import ProceduralFindings
 from ..registry import RequestContext, invalid_token, operation
 from ._common import as_text, clone, compare_number, hex_id, iso_ms, values_at, wildcard
+from .delegation import readable_accounts
 
 if TYPE_CHECKING:
     from ..world import World
@@ -188,6 +190,26 @@ def _select(state: GuardDutyState, params: dict[str, Any]) -> list[dict[str, Any
     return _sorted(findings, params.get("SortCriteria"))
 
 
+def _readable(context: RequestContext, state: GuardDutyState) -> list[GuardDutyState]:
+    """The caller's state, and its enabled members' in the region when it is the administrator."""
+    accounts = readable_accounts(context, "guardduty")
+    return [state, *(context.world.guardduty(a, context.region) for a in accounts[1:])]
+
+
+def _select_ids_many(states: list[GuardDutyState], params: dict[str, Any]) -> Sequence[str]:
+    """The ids of an administrator's view: every readable account's findings in one order."""
+    if len(states) == 1:
+        return _select_ids(states[0], params)
+    criteria = params.get("FindingCriteria", {}).get("Criterion", {})
+    findings = [
+        f
+        for state in states
+        for f in _all(state)
+        if all(_matches(f, field, cond) for field, cond in criteria.items())
+    ]
+    return [f["Id"] for f in _sorted(findings, params.get("SortCriteria"))]
+
+
 def _select_ids(state: GuardDutyState, params: dict[str, Any]) -> Sequence[str]:
     """The ids of the findings matching the criteria, in the requested order; a procedural estate
     alone answers its ids without building its findings."""
@@ -242,9 +264,9 @@ def list_findings(context: RequestContext, params: dict[str, Any]) -> dict[str, 
 
     Model docs: "When this attribute is not set, all existing findings are listed."
     """
-    state = _state(context, params["DetectorId"])
+    states = _readable(context, _state(context, params["DetectorId"]))
     chunk, token = page(
-        _select_ids(state, params),
+        _select_ids_many(states, params),
         size=params.get("MaxResults", LIST_PAGE),
         token=params.get("NextToken"),
         print_=fingerprint(params, ("NextToken", "MaxResults")),
@@ -258,8 +280,12 @@ def list_findings(context: RequestContext, params: dict[str, Any]) -> dict[str, 
 @operation("guardduty", "GetFindings")
 def get_findings(context: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """Full findings for up to 50 ids (the model's FindingIds max); unknown ids are skipped."""
-    state = _state(context, params["DetectorId"])
-    found = [f for i in dict.fromkeys(params["FindingIds"]) if (f := _get(state, i)) is not None]
+    states = _readable(context, _state(context, params["DetectorId"]))
+    found = [
+        f
+        for i in dict.fromkeys(params["FindingIds"])
+        if (f := next((g for s in states if (g := _get(s, i)) is not None), None)) is not None
+    ]
     if params.get("SortCriteria"):
         found = _sorted(found, params["SortCriteria"])
     return {"Findings": found}

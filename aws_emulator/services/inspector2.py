@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..paging import fingerprint, page
 from ..registry import RequestContext, invalid_token, operation
 from ._common import clone, compare_number, hex_id, sort_key, values_at
+from .delegation import inspector_member_of, readable_accounts
 
 if TYPE_CHECKING:
     from ..world import World
@@ -192,10 +193,11 @@ def _status_entry(status: str) -> dict[str, str]:
 
 @operation("inspector2", "BatchGetAccountStatus")
 def batch_get_account_status(context: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Status per resource type for the caller (other accounts: ACCESS_DENIED, not an admin)."""
+    """Status per resource type for the caller, and for its members when it is the delegated
+    administrator (other accounts: ACCESS_DENIED)."""
     accounts, failed = [], []
     for account_id in params.get("accountIds") or [context.account_id]:
-        if account_id != context.account_id:
+        if account_id != context.account_id and not inspector_member_of(context, account_id):
             failed.append(
                 {
                     "accountId": account_id,
@@ -234,9 +236,15 @@ def _sorted(findings: list[dict[str, Any]], sort: dict[str, Any] | None) -> list
 @operation("inspector2", "ListFindings")
 def list_findings(context: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """Full findings matching filterCriteria, at most 25 a page whatever maxResults says."""
-    state = context.world.inspector2(context.account_id, context.region)
+    # The delegated administrator sees its enabled members' findings too (services.delegation).
+    states = [
+        context.world.inspector2(a, context.region)
+        for a in readable_accounts(context, "inspector2")
+    ]
     selected = _apply(
-        list(state.findings.values()), params.get("filterCriteria", {}), _FINDING_FIELDS
+        [f for s in states for f in s.findings.values()],
+        params.get("filterCriteria", {}),
+        _FINDING_FIELDS,
     )
     chunk, token = page(
         _sorted(selected, params.get("sortCriteria")),

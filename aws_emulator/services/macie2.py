@@ -11,6 +11,7 @@ from ..errors import AwsError
 from ..paging import fingerprint, page
 from ..registry import RequestContext, invalid_token, operation
 from ._common import as_text, clone, compare_number, hex_id, sort_key, values_at
+from .delegation import readable_accounts
 
 if TYPE_CHECKING:
     from ..world import World
@@ -94,6 +95,12 @@ def _state(context: RequestContext) -> MacieState:
     return state
 
 
+def _readable(context: RequestContext, state: MacieState) -> list[MacieState]:
+    """The caller's state, and its enabled members' in the region when it is the administrator."""
+    accounts = readable_accounts(context, "macie2")
+    return [state, *(context.world.macie(a, context.region) for a in accounts[1:])]
+
+
 def _matches(finding: dict[str, Any], field: str, condition: dict[str, Any]) -> bool:
     found = values_at(finding, field.split("."), capitalized=False)
     for op, expected in condition.items():
@@ -138,7 +145,8 @@ def list_findings(context: RequestContext, params: dict[str, Any]) -> dict[str, 
     criteria = params.get("findingCriteria", {}).get("criterion", {})
     selected = [
         f
-        for f in state.findings.values()
+        for s in _readable(context, state)
+        for f in s.findings.values()
         if all(_matches(f, field, cond) for field, cond in criteria.items())
     ]
     sort = params.get("sortCriteria") or {"attributeName": "updatedAt", "orderBy": "ASC"}
@@ -169,6 +177,9 @@ def get_findings(context: RequestContext, params: dict[str, Any]) -> dict[str, A
             f"findingIds can contain at most {GET_MAX} identifiers.",
             400,
         )
+    states = _readable(context, state)
     return {
-        "findings": [clone(state.findings[i]) for i in dict.fromkeys(ids) if i in state.findings]
+        "findings": [
+            clone(s.findings[i]) for i in dict.fromkeys(ids) for s in states if i in s.findings
+        ]
     }

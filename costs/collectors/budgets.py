@@ -13,11 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from accounts.aws import AwsClient
+from costs.sources.budgets import SOURCE
 
-# DescribeBudgets: MaxResults 1-1000 (default 100); one page holds every budget of most accounts.
-BUDGETS_PAGE = 1000
-# DescribeNotificationsForBudget: MaxResults 1-100; a budget has at most 10 notifications.
-NOTIFICATIONS_PAGE = 100
+# Declared with the source (costs/sources/budgets.py).
+BUDGETS_PAGE = SOURCE.page_sizes["DescribeBudgets"]
+NOTIFICATIONS_PAGE = SOURCE.page_sizes["DescribeNotificationsForBudget"]
 
 
 @dataclass(frozen=True)

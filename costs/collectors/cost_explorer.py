@@ -16,12 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 from accounts.aws import AwsClient, AwsError
+from costs.sources.costs import SOURCE
 
 METRIC = "UnblendedCost"
 # GetCostForecast takes the metric in upper snake case.
 FORECAST_METRIC = "UNBLENDED_COST"
-# GetAnomalies / GetAnomalyMonitors: no documented page size; 100 is the model's usual maximum.
-ANOMALY_PAGE = 100
+# Declared with the source (costs/sources/costs.py).
+ANOMALY_PAGE = SOURCE.page_sizes["GetAnomalies"]
 # Cost Explorer answers DataUnavailableException when it has too little history to forecast.
 NO_FORECAST_CODES = frozenset({"DataUnavailableException"})
 

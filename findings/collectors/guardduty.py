@@ -15,10 +15,11 @@ from typing import Any
 from accounts.aws import AwsClient, ServiceNotEnabled
 from findings.choices import AwsState, FindingSource
 from findings.records import FindingRecord, aws_time, json_safe
+from findings.sources.guardduty import SOURCE
 
-# ListFindings: "The default value is 50. The maximum value is 50." GetFindings: at most 50 ids.
-PAGE_SIZE = 50
-GET_BATCH = 50
+# Page sizes are declared with the source (findings/sources/guardduty.py).
+PAGE_SIZE = SOURCE.page_sizes["ListFindings"]
+GET_BATCH = SOURCE.page_sizes["GetFindings"]
 
 
 def detector_id(client: AwsClient) -> str:
@@ -178,3 +179,22 @@ def _threat_list_name(service: dict[str, Any]) -> str:
     details = (service.get("Evidence") or {}).get("ThreatIntelligenceDetails") or []
     names = [str(d["ThreatListName"]) for d in details if d.get("ThreatListName")]
     return ", ".join(dict.fromkeys(names))
+
+
+def organization_admin(client: AwsClient) -> str:
+    """The account GuardDuty names as the organisation's administrator (asked of the management
+    account: ListOrganizationAdminAccounts), or "" when none is enabled."""
+    pages = client.pages("list_organization_admin_accounts", PaginationConfig={"PageSize": 50})
+    for page in pages:
+        for admin in page.get("AdminAccounts", []):
+            if admin.get("AdminStatus") == "ENABLED":
+                return str(admin["AdminAccountId"])
+    return ""
+
+
+def member_statuses(client: AwsClient) -> dict[str, str]:
+    """The administrator's members in the client's region and their RelationshipStatus (Enabled
+    when the member's detector runs under it); raises ServiceNotEnabled without a detector."""
+    detector = detector_id(client)
+    pages = client.pages("list_members", DetectorId=detector, PaginationConfig={"PageSize": 50})
+    return {m["AccountId"]: str(m["RelationshipStatus"]) for p in pages for m in p["Members"]}

@@ -17,11 +17,12 @@ from typing import Any
 from accounts.aws import AccessDenied, AwsClient, ServiceNotEnabled
 from findings.choices import AwsState, FindingSource
 from findings.records import FindingRecord, VulnerabilityRecord, aws_time, json_safe
+from findings.sources.inspector import SOURCE
 
-# ListFindings: maxResults 1-100; ListCoverage: 1-200 (botocore's inspector2 model). A response may
-# hold fewer than asked while more follow (the model caps the findings list at 25): follow nextToken.
-PAGE_SIZE = 100
-COVERAGE_PAGE_SIZE = 200
+# Page sizes are declared with the source (findings/sources/inspector.py). A response may hold fewer
+# than asked while more follow: follow nextToken.
+PAGE_SIZE = SOURCE.page_sizes["ListFindings"]
+COVERAGE_PAGE_SIZE = SOURCE.page_sizes["ListCoverage"]
 # filterCriteria takes at most 10 filters per field (StringFilterList max 10).
 ARN_BATCH = 10
 # Closed findings are listed too (Inspector deletes them later): our aws_state must move to closed.
@@ -275,3 +276,30 @@ def _float(value: Any) -> float | None:
         return None if value is None else float(value)
     except (TypeError, ValueError):
         return None
+
+
+# BatchGetAccountStatus: accountIds holds at most 100 ids (botocore's inspector2 model).
+STATUS_BATCH = 100
+
+
+def organization_admin(client: AwsClient) -> str:
+    """The account Inspector names as the organisation's delegated administrator (asked of the
+    management account: GetDelegatedAdminAccount), or "" when none is enabled."""
+    admin = client.call("get_delegated_admin_account").get("delegatedAdmin") or {}
+    return str(admin.get("accountId", "")) if admin.get("relationshipStatus") == "ENABLED" else ""
+
+
+def member_statuses(client: AwsClient) -> dict[str, str]:
+    """The administrator's members in the client's region: each one's Inspector status
+    (BatchGetAccountStatus: ENABLED when it scans) when its relationship is ENABLED, else the
+    relationship status."""
+    pages = client.pages("list_members", PaginationConfig={"PageSize": 50})
+    statuses = {m["accountId"]: str(m["relationshipStatus"]) for p in pages for m in p["members"]}
+    enabled = sorted(a for a, s in statuses.items() if s == "ENABLED")
+    for start in range(0, len(enabled), STATUS_BATCH):
+        answer = client.call(
+            "batch_get_account_status", accountIds=enabled[start : start + STATUS_BATCH]
+        )
+        for account in answer.get("accounts", []):
+            statuses[account["accountId"]] = str(account["state"]["status"])
+    return statuses

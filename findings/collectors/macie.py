@@ -16,10 +16,11 @@ from accounts.aws import AwsClient
 from findings.choices import AwsState, FindingSource
 from findings.collectors.guardduty import epoch_millis
 from findings.records import FindingRecord, aws_time, json_safe
+from findings.sources.macie import SOURCE
 
-# ListFindings: the model sets no range; Macie pages by 50 at most. GetFindings: at most 50 ids.
-PAGE_SIZE = 50
-GET_BATCH = 50
+# Page sizes are declared with the source (findings/sources/macie.py).
+PAGE_SIZE = SOURCE.page_sizes["ListFindings"]
+GET_BATCH = SOURCE.page_sizes["GetFindings"]
 
 
 def session_check(client: AwsClient) -> str:
@@ -130,3 +131,22 @@ def _actor_place(actor: dict[str, Any]) -> dict[str, str]:
         "organisation": str(owner.get("asnOrg") or owner.get("org") or ""),
         "asn": str(owner.get("asn", "")),
     }
+
+
+def organization_admin(client: AwsClient) -> str:
+    """The account Macie names as the organisation's administrator (asked of the management
+    account: ListOrganizationAdminAccounts, 25 a page), or "" when none is enabled."""
+    pages = client.pages("list_organization_admin_accounts", PaginationConfig={"PageSize": 25})
+    for page in pages:
+        for admin in page.get("adminAccounts", []):
+            if admin.get("status") == "ENABLED":
+                return str(admin["accountId"])
+    return ""
+
+
+def member_statuses(client: AwsClient) -> dict[str, str]:
+    """The administrator's members in the client's region and their relationshipStatus (Enabled
+    when Macie runs for them; Paused when it is suspended)."""
+    session_check(client)  # raises ServiceNotEnabled when Macie is off for the administrator
+    pages = client.pages("list_members", PaginationConfig={"PageSize": 25})
+    return {m["accountId"]: str(m["relationshipStatus"]) for p in pages for m in p["members"]}

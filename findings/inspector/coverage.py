@@ -9,11 +9,12 @@ from typing import Any
 from django.db.models import Count, Max
 from django.http import QueryDict
 
-from accounts.choices import CheckOutcome, Source
+from accounts.choices import CheckOutcome
 from accounts.models import CollectionRun
 from accounts.selectors import account_ids_for_user
 from findings.models import InspectorCoverage
 from findings.selectors import User
+from findings.sources.inspector import SOURCE as INSPECTOR
 
 __all__ = ["COLLECTED", "NOT_SCANNED_ROWS", "coverage_for_user", "latest_runs"]
 
@@ -24,7 +25,7 @@ NOT_SCANNED_ROWS = 200
 def latest_runs(*, user: User, filters: QueryDict) -> list[dict[str, Any]]:
     """The latest Inspector collection of each account and region the person sees."""
     runs = CollectionRun.objects.filter(
-        account__in=account_ids_for_user(user=user), source=Source.INSPECTOR
+        account__in=account_ids_for_user(user=user), source=INSPECTOR.name
     )
     runs = _narrow(runs, filters, account="account__account_id")
     latest = runs.order_by().values("account", "region").annotate(last=Max("id")).values("last")

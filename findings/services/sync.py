@@ -91,7 +91,7 @@ def findings_sync(ctx: SyncContext, feed: FindingFeed) -> SyncResult:
     elif _due(state, SWEPT_KEY, started, ARCHIVED_SWEEP_EVERY):
         counts += _archived_sweep(ctx, feed, skip=fetched)
         state[SWEPT_KEY] = started.isoformat()
-    finding_history_snapshot(accounts=[ctx.account])
+    finding_history_snapshot(accounts=ctx.accounts)
     return SyncResult(
         new=counts.new,
         updated=counts.updated,
@@ -131,8 +131,12 @@ def _mark_unfetched_gone(ctx: SyncContext, source: str) -> int:
     memory does not grow with the findings (a million ids would not fit a worker's budget).
     """
     table = Finding._meta.db_table
+    # Through a delegated administrator the pass covered its members too (ctx.accounts).
+    pks = [a.pk for a in ctx.accounts]
+    marks = ", ".join(["%s"] * len(pks))
     sql = (
-        f"SELECT f.id, f.aws_state FROM {table} f WHERE f.source = %s AND f.account_id = %s "  # noqa: S608
+        f"SELECT f.id, f.aws_state FROM {table} f WHERE f.source = %s "  # noqa: S608
+        f"AND f.account_id IN ({marks}) "
         "AND f.region = %s AND f.aws_state <> %s AND NOT EXISTS "
         f"(SELECT 1 FROM {FETCHED} t WHERE t.source_id = f.source_id) ORDER BY f.id LIMIT %s"
     )
@@ -141,9 +145,7 @@ def _mark_unfetched_gone(ctx: SyncContext, source: str) -> int:
         with transaction.atomic():
             now = finding_change_time()
             with connection.cursor() as cursor:
-                cursor.execute(
-                    sql, [source, ctx.account.pk, ctx.region, AwsState.GONE.value, GONE_BATCH]
-                )
+                cursor.execute(sql, [source, *pks, ctx.region, AwsState.GONE.value, GONE_BATCH])
                 rows = cursor.fetchall()
             total += gone_write(rows, now)
         if len(rows) < GONE_BATCH:
@@ -160,15 +162,16 @@ def _latest(current: datetime | None, records: list[FindingRecord]) -> datetime 
 def _ours(ctx: SyncContext, source: str) -> dict[str, str]:
     """source_id -> aws_state of our findings of this account and region that are not gone."""
     return dict(
-        Finding.objects.filter(source=source, account=ctx.account, region=ctx.region)
+        Finding.objects.filter(source=source, account__in=ctx.accounts, region=ctx.region)
         .exclude(aws_state=AwsState.GONE)
         .values_list("source_id", "aws_state")
     )
 
 
 def _mark_gone(ctx: SyncContext, source: str, source_ids: list[str]) -> int:
-    return findings_mark_gone(
-        source=source, account=ctx.account, region=ctx.region, source_ids=source_ids
+    return sum(
+        findings_mark_gone(source=source, account=account, region=ctx.region, source_ids=source_ids)
+        for account in ctx.accounts
     )
 
 

@@ -18,8 +18,10 @@ from accounts.aws import AwsClient
 
 __all__ = ["PAGE_SIZE", "Identity", "TrailEvent", "events_since", "trail_event"]
 
-# "The default number of results returned is 50, with a maximum of 50 possible."
-PAGE_SIZE = 50
+from principals.sources.cloudtrail import SOURCE
+
+# Declared with the source (principals/sources/cloudtrail.py).
+PAGE_SIZE = SOURCE.page_sizes["LookupEvents"]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import pytest
 from accounts import collection
 from accounts.collection import SourceSpec
 from accounts.models import CollectionRun
-from accounts.schedule import SOURCE_INTERVAL_MINUTES
+from accounts.schedule import source_interval_minutes
 from accounts.tasks import collect_source_task, collect_target_task
 from config.celery import app as celery_app
 from tests.accounts.test_collect import list_detectors_syncer
@@ -28,7 +28,7 @@ def member(db, emulator, aws_world, monkeypatch):
 
 def test_beat_schedules_every_source_and_discovery() -> None:
     schedule = celery_app.conf.beat_schedule
-    for source, minutes in SOURCE_INTERVAL_MINUTES.items():
+    for source, minutes in source_interval_minutes().items():
         entry = schedule[f"collect-{source}"]
         assert entry["task"] == "accounts.collect_source"
         assert entry["args"] == (source,)

@@ -8,6 +8,14 @@ from tests.browser.conftest import login, screenshot
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture
+def aws_world():
+    """The demo organisation (its delegated administrator included) for the tests that collect."""
+    from aws_emulator import demo_world
+
+    return demo_world(hub_account_id="999999999999", seed=20240514)
+
+
 def test_collection_health_renders_hostile_errors_inert(page, alice, account_a) -> None:
     CollectionRun.objects.create(
         account=account_a,
@@ -60,4 +68,26 @@ def test_browsable_api_renders_with_the_session(page, alice, account_a) -> None:
     login(page, "alice")
     page.goto(f"{page.base_url}/api/v1/accounts/")
     assert page.get_by_text("222222222222").first.is_visible()
+    assert page.console_errors == []
+
+
+def test_delegated_administrator_coverage_and_onboarding_in_a_browser(
+    page, alice, emulator
+) -> None:
+    from tests.conftest import collect_demo_organisation
+
+    collect_demo_organisation()
+    login(page, "alice")
+    page.goto(f"{page.base_url}/collection/?outcome=not_covered")
+    assert page.get_by_text("not covered", exact=True).first.is_visible()
+    assert page.locator("tbody tr").count() >= 1
+    screenshot(page, "collection_not_covered")
+    page.goto(f"{page.base_url}/collection/")
+    assert page.get_by_text("through the delegated administrator").first.is_visible()
+    screenshot(page, "collection_through_administrator")
+    page.goto(f"{page.base_url}/accounts/333333333333/")
+    modes = page.locator("#source-modes")
+    assert "through the administrator" in modes.inner_text()
+    modes.scroll_into_view_if_needed()
+    screenshot(page, "account_source_modes")
     assert page.console_errors == []

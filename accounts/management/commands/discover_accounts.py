@@ -39,6 +39,8 @@ class Command(BaseCommand):
             self.stdout.write(line)
         for account in result.retired:
             self.stdout.write(f"retired {account.account_id} {account.name}")
+        for source, admin in sorted(result.administrators.items()):
+            self.stdout.write(f"administrator {source} {admin or 'none'}")
         self.stdout.write(
             f"payer {result.payer_id}; {len(result.added)} added, {len(result.retired)} retired"
         )

@@ -1,0 +1,1 @@
+"""The CloudTrail source (accounts.source_registry reads it)."""
