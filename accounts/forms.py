@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from accounts.choices import Role, Source
-from accounts.models import AwsAccount
+from accounts.models import AwsAccount, OrganizationalUnit
 from accounts.validators import known_regions
 
 
@@ -87,6 +87,13 @@ class PersonForm(forms.Form):
     all_accounts = forms.BooleanField(required=False, label="Sees every account")
     accounts = forms.ModelMultipleChoiceField(
         queryset=AwsAccount.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    ous = forms.ModelMultipleChoiceField(
+        queryset=OrganizationalUnit.objects.order_by("path"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Organisational units",
+        help_text="Sees every account in or under these OUs, as the organisation's tree changes.",
     )
     is_active = forms.BooleanField(required=False, label="Active")
 

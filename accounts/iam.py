@@ -13,8 +13,15 @@ from __future__ import annotations
 
 # API operations ("service:Operation", botocore's names) by what calls them.
 MEMBER_CALLS: dict[str, tuple[str, ...]] = {
-    # Discovery asks the management account; collect asks any account when no payer is flagged.
-    "organizations": ("organizations:ListAccounts", "organizations:DescribeOrganization"),
+    # Discovery asks the management account (accounts, then the OU tree: accounts.ous); collect
+    # asks any account when no payer is flagged.
+    "organizations": (
+        "organizations:ListAccounts",
+        "organizations:DescribeOrganization",
+        "organizations:ListRoots",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListAccountsForParent",
+    ),
     "guardduty": ("guardduty:ListDetectors", "guardduty:ListFindings", "guardduty:GetFindings"),
     "macie": ("macie2:GetMacieSession", "macie2:ListFindings", "macie2:GetFindings"),
     "inspector": (

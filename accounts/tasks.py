@@ -23,6 +23,7 @@ from accounts.organizations import (
     organization_discover,
     organization_find_management,
 )
+from accounts.ous import organization_ou_sync
 
 
 @shared_task(name="accounts.collect_target", acks_late=True)
@@ -66,4 +67,5 @@ def discover_organization_task() -> int:
     result = organization_discover(management=management)
     for account in result.added:
         account_check(account=account, enable_on_success=True)
+    organization_ou_sync(management=management)
     return len(result.added)

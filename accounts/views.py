@@ -200,6 +200,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "role": role_of(person) or "",
         "all_accounts": bool(profile and profile.all_accounts),
         "accounts": list(profile.accounts.all()) if profile else [],
+        "ous": list(profile.ous.all()) if profile else [],
         "is_active": person.is_active,
     }
     form = PersonForm(request.POST or None, initial=initial)
@@ -211,6 +212,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             role=data["role"] or None,
             all_accounts=data["all_accounts"],
             accounts=data["accounts"],
+            ous=data["ous"],
         )
         services.person_set_active(actor=request.user, user=person, active=data["is_active"])
         messages.success(request, f"Saved access of {person.get_username()}.")

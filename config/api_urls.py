@@ -5,7 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from accounts.api.views import AwsAccountViewSet, CollectionRunViewSet
+from accounts.api.views import (
+    AwsAccountViewSet,
+    CollectionRunViewSet,
+    OrganizationalUnitViewSet,
+)
 from costs.api.views import BudgetViewSet, CostAnomalyViewSet
 from findings.api.views import FindingSummaryViewSet, FindingViewSet, InspectorReportView
 from principals.api.views import PrincipalViewSet
@@ -16,6 +20,7 @@ router.register("accounts", AwsAccountViewSet, basename="awsaccount")
 router.register("findings", FindingViewSet, basename="finding")
 router.register("summary", FindingSummaryViewSet, basename="summary")
 router.register("principals", PrincipalViewSet, basename="principal")
+router.register("organizational-units", OrganizationalUnitViewSet, basename="organizationalunit")
 router.register("collection-runs", CollectionRunViewSet, basename="collectionrun")
 router.register("cost-anomalies", CostAnomalyViewSet, basename="costanomaly")
 router.register("budgets", BudgetViewSet, basename="budget")
