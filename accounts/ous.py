@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.aws import AwsGateway
@@ -152,20 +152,18 @@ def _place_accounts(
 
 
 def accounts_under_ous(ou_ids: Iterable[str]) -> QuerySet[AwsAccount]:
-    """Every account in the OUs named or in any OU under them (unscoped: narrow it after).
-
-    Unknown or malformed ids match nothing."""
-    paths = list(
-        OrganizationalUnit.objects.filter(
-            ou_id__in=[o for o in ou_ids if _OU_ID_RE.fullmatch(o)]
-        ).values_list("path", flat=True)
-    )
-    if not paths:
+    """Every account in the OUs named or in any OU under them (unscoped: narrow it after), as one
+    lazy query a filter can use as a subquery. Unknown or malformed ids match nothing."""
+    wanted = [o for o in ou_ids if _OU_ID_RE.fullmatch(o)]
+    if not wanted:
         return AwsAccount.objects.none()
-    units = OrganizationalUnit.objects.none()
-    for path in paths:
-        units = units | OrganizationalUnit.objects.filter(path__startswith=path)
-    return AwsAccount.objects.filter(ou__in=units.values("pk"))
+    account_path = ExpressionWrapper(OuterRef("ou__path"), output_field=CharField())
+    above = (
+        OrganizationalUnit.objects.filter(ou_id__in=wanted)
+        .alias(account_path=account_path)
+        .filter(account_path__startswith=F("path"))
+    )
+    return AwsAccount.objects.filter(Exists(above))
 
 
 def ou_list_for_user(*, user: User) -> list[tuple[OrganizationalUnit, list[str]]]:

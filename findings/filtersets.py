@@ -13,6 +13,7 @@ import django_filters as filters
 from django.db import connections
 from django.db.models import F, Q, QuerySet
 
+from accounts.ous import OU_ID_PATTERN, accounts_under_ous
 from core.db import ILikeContains
 from core.filters import (
     ChoicesFilter,
@@ -58,6 +59,12 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
         field_name="account__account_id",
         pattern=r"\d{12}",
         message="An account id is 12 digits, not %(value)s.",
+    )
+    ou = MultipleValueFilter(
+        method="filter_ou",
+        pattern=OU_ID_PATTERN,
+        message="Not an organisational unit id such as ou-ab12-cd34ef56 (or r-ab12): %(value)s.",
+        label="Organisational unit",
     )
     region = MultipleValueFilter(
         pattern=r"[a-z]{2}(-[a-z]+)+-\d{1,2}",
@@ -117,6 +124,10 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
     class Meta:
         model = Finding
         fields: list[str] = []
+
+    def filter_ou(self, qs: QuerySet[Finding], name: str, value: list[str]) -> QuerySet:
+        """Findings of the accounts in these OUs or any OU under them."""
+        return qs.filter(account__in=accounts_under_ous(value).values("pk")) if value else qs
 
     def filter_category(self, qs: QuerySet[Finding], name: str, value: list[str]) -> QuerySet:
         if not value:

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from accounts.models import AccessProfile, AwsAccount
+from accounts.models import AccessProfile, AwsAccount, OrganizationalUnit
 from core.filters import CommaSeparatedWidget
 from findings.choices import FindingStatus
 from findings.filtersets import FindingFilterSet
@@ -38,6 +38,7 @@ ORDERINGS: list[tuple[str, str]] = [
     ("-updated_at", "Changed, newest first"),
 ]
 DEFAULT_ORDERING = "-severity"
+_INDENT = "\N{EM SPACE}"  # an OU under another, in a select
 _TIME_HELP = "A date (2024-05-14) or an ISO 8601 time"
 
 
@@ -57,9 +58,14 @@ class CommaSeparatedSelect(forms.Select):
         return CommaSeparatedWidget().value_from_datadict(data, files, name)
 
 
-def finding_filter_form(data: Any, *, accounts: Iterable[AwsAccount]) -> forms.Form:
+def finding_filter_form(
+    data: Any,
+    *,
+    accounts: Iterable[AwsAccount],
+    ous: Iterable[OrganizationalUnit] = (),
+) -> forms.Form:
     """The FindingFilterSet's own form, bound to `data`, with widgets for a page: checkboxes for the
-    enums, the person's accounts to choose from, the sort orders by name."""
+    enums, the person's accounts and OUs to choose from, the sort orders by name."""
     form = FindingFilterSet(data=data, queryset=None, every_filter=True).form  # type: ignore[arg-type]
     fields = form.fields
     for name in ("severity", "source", "status", "aws_state"):
@@ -67,6 +73,10 @@ def finding_filter_form(data: Any, *, accounts: Iterable[AwsAccount]) -> forms.F
     fields["account"].widget = CommaSeparatedWidget(
         choices=[(a.account_id, f"{a.account_id} {a.name}".strip()) for a in accounts],
         attrs={"size": 4},
+    )
+    fields["ou"].widget = CommaSeparatedSelect(
+        choices=[("", "Every OU")]
+        + [(u.ou_id, f"{_INDENT * u.depth}{u.name} ({u.ou_id})") for u in ous]
     )
     fields["open"].widget = forms.Select(
         choices=[("", "Any state"), ("true", "Open only"), ("false", "Not open")]

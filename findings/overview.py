@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from accounts.ous import ou_list_for_user
 from accounts.selectors import (
     account_ids_for_user,
     account_list_for_user,
@@ -58,8 +59,11 @@ class FindingOverview:
     as_of: Any = None  # the last successful collection of a findings source
 
 
-def finding_overview_for_user(*, user: User, today: date | None = None) -> FindingOverview:
-    """The overview of the findings `user` may see (nothing for a person without access)."""
+def finding_overview_for_user(
+    *, user: User, today: date | None = None, heatmap_by: str = "account"
+) -> FindingOverview:
+    """The overview of the findings `user` may see (nothing for a person without access); the
+    heatmap's rows are accounts, or OUs when `heatmap_by` is "ou"."""
     today = today or timezone.localdate()
     open_findings = finding_list_for_user(user=user).open().order_by()
     counts = open_counts(user=user, by=("account__account_id", "severity", "type"))
@@ -82,7 +86,7 @@ def finding_overview_for_user(*, user: User, today: date | None = None) -> Findi
         }
         for s in Severity
     ]
-    overview.heatmap = _heatmap(user, cells)
+    overview.heatmap = _heatmap_by_ou(user, cells) if heatmap_by == "ou" else _heatmap(user, cells)
     overview.top_types = _top_types(counts)
     overview.trend = _trend(user, today, by_severity)
     overview.newest = list(
@@ -122,6 +126,34 @@ def _heatmap(user: User, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for account in accounts.only("account_id", "name")
         for s in Severity
     ]
+
+
+def _heatmap_by_ou(user: User, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every OU the person sees x every band: each cell counts the accounts in the OU and every
+    OU under it, as the list its URL opens (`ou` takes in sub-OUs)."""
+    path_of = dict(
+        account_list_for_user(user=user)
+        .filter(ou__isnull=False)
+        .values_list("account_id", "ou__path")
+    )
+    rows = []
+    for unit, _accounts in ou_list_for_user(user=user):
+        under = {a for a, path in path_of.items() if path.startswith(unit.path)}
+        counts: Counter[str] = Counter()
+        for cell in cells:
+            if cell["account__account_id"] in under:
+                counts[cell["severity"]] += cell["n"]
+        rows += [
+            {
+                "account_id": unit.ou_id,
+                "name": f"{unit.name}",
+                "severity": s.value,
+                "count": counts[s.value],
+                "url": finding_list_url(open="true", ou=unit.ou_id, severity=s.value),
+            }
+            for s in Severity
+        ]
+    return rows
 
 
 def _top_types(counts: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.ous import ou_list_for_user
 from accounts.selectors import account_list_for_user
 from core.charts import figure_json
 from core.csvstream import csv_response
@@ -99,7 +100,11 @@ def _sort_links(filters: QueryDict) -> dict[str, dict[str, str]]:
 def finding_list(request: HttpRequest) -> HttpResponse:
     """Findings of the person's accounts, filtered by the API's FilterSet, in keyset pages."""
     filters = _filters(request.GET)
-    form = finding_filter_form(filters, accounts=account_list_for_user(user=request.user))
+    form = finding_filter_form(
+        filters,
+        accounts=account_list_for_user(user=request.user),
+        ous=[unit for unit, _accounts in ou_list_for_user(user=request.user)],
+    )
     context: dict[str, Any] = {"form": form, "filters": filters.urlencode()}
     try:
         findings = (
@@ -227,13 +232,18 @@ def finding_workflow(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def overview(request: HttpRequest) -> HttpResponse:
-    """Open findings by severity over time, by account and severity, top types, newest worst."""
-    data = finding_overview_for_user(user=request.user)
+    """Open findings by severity over time, by account (or OU: ?heatmap=ou) and severity, top
+    types, newest worst."""
+    by = "ou" if request.GET.get("heatmap") == "ou" else "account"
+    data = finding_overview_for_user(user=request.user, heatmap_by=by)
     links = {row["severity"]: row["url"] for row in data.by_severity}
+    title = f"Open findings by {'organisational unit' if by == 'ou' else 'account'} and severity"
     context = {
         "data": data,
+        "heatmap_by": by,
+        "heatmap_title": title,
         "fig_trend": figure_json(charts.severity_trend_figure(data.trend, links=links)),
-        "fig_heatmap": figure_json(charts.severity_heatmap_figure(data.heatmap)),
+        "fig_heatmap": figure_json(charts.severity_heatmap_figure(data.heatmap, title=title)),
         "fig_types": figure_json(charts.top_types_figure(data.top_types)),
         "open_url": reverse("findings:finding_list") + "?open=true",
     }
