@@ -29,12 +29,14 @@ __all__ = [
     "OuSyncResult",
     "accounts_under_ous",
     "organization_ou_sync",
+    "ou_label",
     "ou_list_for_user",
 ]
 
 # Organizations' ParentId pattern: a root (r-) or an OU (ou-<root part>-<8 to 32>).
 OU_ID_PATTERN = r"r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}"
 _OU_ID_RE = re.compile(OU_ID_PATTERN)
+_INDENT = "\N{EM SPACE}"
 User = AbstractBaseUser | AnonymousUser
 
 
@@ -164,6 +166,11 @@ def accounts_under_ous(ou_ids: Iterable[str]) -> QuerySet[AwsAccount]:
         .filter(account_path__startswith=F("path"))
     )
     return AwsAccount.objects.filter(Exists(above))
+
+
+def ou_label(unit: OrganizationalUnit) -> str:
+    """An OU as a choice in a select: indented by its depth, its name and id."""
+    return f"{_INDENT * unit.depth}{unit.name} ({unit.ou_id})"
 
 
 def ou_list_for_user(*, user: User) -> list[tuple[OrganizationalUnit, list[str]]]:

@@ -13,6 +13,7 @@ from accounts.api.views import (
 from costs.api.views import BudgetViewSet, CostAnomalyViewSet
 from findings.api.views import FindingSummaryViewSet, FindingViewSet, InspectorReportView
 from principals.api.views import PrincipalViewSet
+from reports.api.views import ReportView
 from webhooks.api.views import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 
 router = DefaultRouter()
@@ -30,6 +31,7 @@ router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhookd
 urlpatterns = [
     path("", include(router.urls)),
     path("inspector/report/", InspectorReportView.as_view(), name="inspector-report"),
+    path("reports/", ReportView.as_view(), name="report"),
     path(
         "schema/",
         SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),

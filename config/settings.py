@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "principals",
     "costs",
     "webhooks",
+    "reports",
 ]
 
 MIDDLEWARE = [

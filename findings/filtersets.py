@@ -11,7 +11,7 @@ from typing import Any
 
 import django_filters as filters
 from django.db import connections
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from accounts.ous import OU_ID_PATTERN, accounts_under_ous
 from core.db import ILikeContains
@@ -25,15 +25,29 @@ from core.filters import (
 from findings.choices import (
     OPEN_STATUSES,
     AwsState,
+    FindingEventKind,
     FindingSource,
     FindingStatus,
     FixAvailable,
     Severity,
     VulnerabilityType,
 )
-from findings.models import SEARCH_FIELDS, Finding, search_text
+from findings.models import SEARCH_FIELDS, Finding, FindingEvent, search_text
 
 UNCATEGORISED = "uncategorised"  # the category filter's name for findings without one
+
+
+def resolved_events(*, after: Any = None, before: Any = None) -> QuerySet[FindingEvent]:
+    """Status changes to resolved, within [after, before] when given (the `resolved_*` filters,
+    the report's resolved count and its time to resolve)."""
+    events = FindingEvent.objects.filter(
+        kind=FindingEventKind.STATUS_CHANGED, changes__status__1=FindingStatus.RESOLVED
+    )
+    if after is not None:
+        events = events.filter(at__gte=after)
+    if before is not None:
+        events = events.filter(at__lte=before)
+    return events
 
 
 class FindingOrderingFilter(filters.OrderingFilter):
@@ -105,6 +119,9 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
     first_seen_before = TimeFilter(field_name="first_seen", lookup_expr="lte")
     last_seen_after = TimeFilter(field_name="last_seen", lookup_expr="gte")
     last_seen_before = TimeFilter(field_name="last_seen", lookup_expr="lte")
+    # Resolved by a person (a status change to resolved) in this window: the report's "resolved".
+    resolved_after = TimeFilter(method="filter_resolved", label="Resolved after")
+    resolved_before = TimeFilter(method="filter_resolved", label="Resolved before")
     ordering = FindingOrderingFilter(
         fields=(
             ("updated_at", "updated_at"),
@@ -128,6 +145,20 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
     def filter_ou(self, qs: QuerySet[Finding], name: str, value: list[str]) -> QuerySet:
         """Findings of the accounts in these OUs or any OU under them."""
         return qs.filter(account__in=accounts_under_ous(value).values("pk")) if value else qs
+
+    def filter_resolved(self, qs: QuerySet[Finding], name: str, value: Any) -> QuerySet:
+        """Findings set to resolved within [resolved_after, resolved_before] (both read here, once,
+        so the two bounds hold for the same event)."""
+        data = self.form.cleaned_data
+        if value is None or (name == "resolved_before" and data.get("resolved_after")):
+            return qs
+        return qs.filter(
+            Exists(
+                resolved_events(
+                    after=data.get("resolved_after"), before=data.get("resolved_before")
+                ).filter(finding=OuterRef("pk"))
+            )
+        )
 
     def filter_category(self, qs: QuerySet[Finding], name: str, value: list[str]) -> QuerySet:
         if not value:

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from accounts.models import AccessProfile, AwsAccount, OrganizationalUnit
+from accounts.ous import ou_label
 from core.filters import CommaSeparatedWidget
 from findings.choices import FindingStatus
 from findings.filtersets import FindingFilterSet
@@ -38,7 +39,6 @@ ORDERINGS: list[tuple[str, str]] = [
     ("-updated_at", "Changed, newest first"),
 ]
 DEFAULT_ORDERING = "-severity"
-_INDENT = "\N{EM SPACE}"  # an OU under another, in a select
 _TIME_HELP = "A date (2024-05-14) or an ISO 8601 time"
 
 
@@ -75,8 +75,7 @@ def finding_filter_form(
         attrs={"size": 4},
     )
     fields["ou"].widget = CommaSeparatedSelect(
-        choices=[("", "Every OU")]
-        + [(u.ou_id, f"{_INDENT * u.depth}{u.name} ({u.ou_id})") for u in ous]
+        choices=[("", "Every OU")] + [(u.ou_id, ou_label(u)) for u in ous]
     )
     fields["open"].widget = forms.Select(
         choices=[("", "Any state"), ("true", "Open only"), ("false", "Not open")]
