@@ -266,3 +266,19 @@ WATCHPOST_HUB_PRINCIPAL_ARN: str = env.str("WATCHPOST_HUB_PRINCIPAL_ARN", defaul
 # unless this is on (tests, a lab network); checked again at each delivery (DNS rebinding).
 WATCHPOST_WEBHOOK_ALLOW_PRIVATE: bool = env.bool("WATCHPOST_WEBHOOK_ALLOW_PRIVATE", default=False)
 WATCHPOST_WEBHOOK_TIMEOUT: int = env.int("WATCHPOST_WEBHOOK_TIMEOUT", default=10)
+
+# Email (the weekly digest): EMAIL_URL as django-environ reads it, e.g.
+# smtp+tls://user:password@smtp.example.com:587; the default prints mail on the console.
+# https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND: str = _email["EMAIL_BACKEND"]
+EMAIL_HOST: str = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT: int = int(_email.get("EMAIL_PORT") or 25)
+EMAIL_HOST_USER: str = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD: str = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS: bool = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL: bool = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL: str = env.str("WATCHPOST_EMAIL_FROM", default="watchpost@localhost")
+# Where people open Watchpost: the digest's links start with it.
+WATCHPOST_BASE_URL: str = env.str("WATCHPOST_BASE_URL", default="http://localhost:8000")

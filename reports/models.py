@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 
 
@@ -19,16 +18,3 @@ class ReportPreference(models.Model):
 
     def __str__(self) -> str:
         return f"report settings of {self.user}"
-
-
-def digest_opted_in(*, user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Whether `user` receives the weekly digest."""
-    if not user.is_authenticated:
-        return False
-    return ReportPreference.objects.filter(user=user, weekly_digest=True).exists()
-
-
-def digest_set(*, user: AbstractBaseUser | AnonymousUser, weekly: bool) -> None:
-    """Opt `user` in to the weekly digest, or out of it."""
-    if user.is_authenticated:
-        ReportPreference.objects.update_or_create(user=user, defaults={"weekly_digest": weekly})

@@ -99,7 +99,7 @@ def report_for_user(
     """The report of the `period` ("week": 7 days, "month": 30 days) ending `now`, over `account`,
     or the accounts in or under `ou`, or every account `user` sees; nothing beyond what `user`
     sees, ever. Raises ValidationError for a bad value (as the lists do)."""
-    end = (now or timezone.now()).replace(microsecond=0)
+    end = now or timezone.now()
     start = end - timedelta(days=PERIODS[period])
     scope = {"account": account} if account else {"ou": ou} if ou else {}
     report = Report(period=period, period_start=start, period_end=end, scope=scope)
@@ -243,3 +243,12 @@ def _costs(report: Report, user: User) -> None:
         for b in budgets
     ]
     _link(report, "budgets", "costs:budget_list", "api:budget-list", {"budget_type": "COST"})
+
+
+def digest_opted_in(*, user: User) -> bool:
+    """Whether `user` receives the weekly digest."""
+    from reports.models import ReportPreference
+
+    if not user.is_authenticated:
+        return False
+    return ReportPreference.objects.filter(user=user, weekly_digest=True).exists()

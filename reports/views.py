@@ -15,8 +15,8 @@ from core.charts import figure_json
 from core.csvstream import csv_lines, csv_response
 from findings import charts
 from reports.forms import ReportForm
-from reports.models import digest_opted_in, digest_set
-from reports.selectors import Report, report_for_user
+from reports.selectors import Report, digest_opted_in, report_for_user
+from reports.services import digest_set
 from reports.tables import TABLES, report_table
 
 __all__ = ["digest_toggle", "report", "report_export"]
