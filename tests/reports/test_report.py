@@ -152,9 +152,10 @@ def test_the_csv_tables_are_scoped_and_formula_safe(client, alice, bob, org):
     assert any(r[2] == "'" + HOSTILE_TITLE for r in rows[1:])
     summary = client.get("/reports/export.csv", {"table": "summary"})
     lines = list(csv.reader(io.StringIO(b"".join(summary.streaming_content).decode())))
-    assert lines[
-        lines.index(next(r for r in lines if r[0] == "New in the period"))
-    ][:2] == ["New in the period", "2"]
+    assert lines[lines.index(next(r for r in lines if r[0] == "New in the period"))][:2] == [
+        "New in the period",
+        "2",
+    ]
     assert client.get("/reports/export.csv", {"table": "../etc"}).status_code == 400
     client.force_login(alice)
     budgets = client.get("/reports/export.csv", {"table": "budgets", "ou": DATA_ID})
