@@ -186,7 +186,7 @@ def ou_list_for_user(*, user: User) -> list[tuple[OrganizationalUnit, list[str]]
     granted: set[str] = set()
     if user.is_authenticated:
         granted = set(
-            OrganizationalUnit.objects.filter(access_profiles__user=user).values_list(
+            OrganizationalUnit.objects.filter(access_profiles__user_id=user.pk).values_list(
                 "path", flat=True
             )
         )
@@ -195,8 +195,8 @@ def ou_list_for_user(*, user: User) -> list[tuple[OrganizationalUnit, list[str]]
     direct: dict[int, list[str]] = {}
     seen_paths = set()
     for account_id, ou_pk in visible:
-        direct.setdefault(ou_pk, []).append(account_id)
-        seen_paths.add(by_pk[ou_pk].path)
+        direct.setdefault(int(ou_pk), []).append(str(account_id))
+        seen_paths.add(by_pk[int(ou_pk)].path)
     rows = []
     for unit in units:
         shown = (

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from accounts.models import AwsAccount, OrganizationalUnit
 from accounts.ous import accounts_under_ous
 from accounts.selectors import account_list_for_user
 from costs.selectors import anomaly_list_for_user, budget_list_for_user, spend_between
@@ -48,6 +49,7 @@ class Report:
     period_start: datetime
     period_end: datetime
     scope: dict[str, str]  # {"account": id} or {"ou": id} or {} (every account the person sees)
+    scope_label: str = "every account you see"
     open_by_severity: dict[str, int] = field(default_factory=dict)
     new: int = 0
     resolved: int = 0
@@ -103,10 +105,22 @@ def report_for_user(
     start = end - timedelta(days=PERIODS[period])
     scope = {"account": account} if account else {"ou": ou} if ou else {}
     report = Report(period=period, period_start=start, period_end=end, scope=scope)
+    report.scope_label = _scope_label(account=account, ou=ou) or report.scope_label
     _findings(report, user)
     _trend(report, user)
     _costs(report, user)
     return report
+
+
+def _scope_label(*, account: str | None, ou: str | None) -> str:
+    """The OU's or account's name and id, as the report's title says it."""
+    if ou:
+        name = OrganizationalUnit.objects.filter(ou_id=ou).values_list("name", flat=True).first()
+        return f"organisational unit {name} ({ou})"
+    if account:
+        name = AwsAccount.objects.filter(account_id=account).values_list("name", flat=True).first()
+        return f"account {name} ({account})" if name else f"account {account}"
+    return ""
 
 
 def _trend(report: Report, user: User) -> None:
@@ -238,6 +252,7 @@ def _costs(report: Report, user: User) -> None:
             "forecast": b.forecast,
             "variance": (b.actual - b.limit) if b.actual is not None and b.limit else None,
             "status": b.status,
+            "status_label": b.get_status_display(),
             "unit": b.unit,
         }
         for b in budgets
@@ -251,4 +266,4 @@ def digest_opted_in(*, user: User) -> bool:
 
     if not user.is_authenticated:
         return False
-    return ReportPreference.objects.filter(user=user, weekly_digest=True).exists()
+    return ReportPreference.objects.filter(user_id=user.pk, weekly_digest=True).exists()

@@ -62,6 +62,7 @@ def report_table(
         )
     if table == "budgets":
         keys = ["name", "account_id", "limit", "actual", "forecast", "variance", "status", "unit"]
+        # status_label is for people; the CSV keeps the API's status value
         return keys, [[b[k] for k in keys] for b in report.budgets]
     if table == "anomalies":
         return (

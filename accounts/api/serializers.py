@@ -97,5 +97,7 @@ class OrganizationalUnitSerializer(serializers.Serializer):
 
     id = serializers.CharField(help_text="AWS's ou-... id, or r-... for the root.")
     name = serializers.CharField()
-    parent = serializers.CharField(allow_null=True, help_text="The parent's id; null for the root.")
+    parent = serializers.CharField(  # type: ignore[assignment]  # DRF pops declared fields
+        allow_null=True, help_text="The parent's id; null for the root."
+    )
     accounts = serializers.ListField(child=serializers.CharField(), help_text="12-digit ids.")

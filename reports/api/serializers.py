@@ -15,6 +15,16 @@ class ReportQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=list(PERIODS), required=False, default="week")
 
 
+class TopRiskSerializer(serializers.Serializer):
+    """One of the worst open findings (as findings/ orders them with ordering=-severity)."""
+
+    id = serializers.IntegerField(source="pk")
+    severity = serializers.CharField()
+    title = serializers.CharField()
+    type = serializers.CharField()
+    account_id = serializers.CharField(source="account.account_id")
+
+
 class ReportSerializer(serializers.Serializer):
     """The report (docs/api.md, Reports): each count equals what `links` shows in the API."""
 
@@ -33,16 +43,5 @@ class ReportSerializer(serializers.Serializer):
     anomalies = serializers.IntegerField()
     anomalies_by_feedback = serializers.DictField(child=serializers.IntegerField())
     budgets = serializers.ListField(child=serializers.DictField())
-    top_risks = serializers.SerializerMethodField()
+    top_risks = TopRiskSerializer(many=True)
     links = serializers.DictField(child=serializers.CharField(), source="api_links")
-
-    def get_top_risks(self, report: object) -> list[dict[str, object]]:
-        return [
-            {
-                "id": f.pk,
-                "severity": f.severity,
-                "title": f.title,
-                "account_id": f.account.account_id,
-            }
-            for f in getattr(report, "top_risks", [])
-        ]

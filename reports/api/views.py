@@ -21,8 +21,9 @@ class ReportView(APIView):
     def get(self, request: Request) -> Response:
         form = ReportForm(request.query_params, user=request.user)
         if not form.is_valid():
-            errors = {
-                ("non_field_errors" if k == "__all__" else k): v for k, v in form.errors.items()
+            errors: dict[str, list[str]] = {
+                ("non_field_errors" if k == "__all__" else k): [str(e) for e in v]
+                for k, v in form.errors.items()
             }
             raise ValidationError(errors)
         data = form.cleaned_data
