@@ -45,3 +45,8 @@ app.conf.beat_schedule["findings-snapshot-history"] = {
     "task": "findings.snapshot_history",
     "schedule": crontab(hour=23, minute=50),
 }
+# Risk acceptances past their expiry reopen their findings (also at the start of every collect).
+app.conf.beat_schedule["findings-expire-risk-acceptances"] = {
+    "task": "findings.expire_risk_acceptances",
+    "schedule": crontab(minute=5),
+}

@@ -11,9 +11,10 @@ class FindingsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.choices import Role
-        from accounts.collection import SourceSpec, source_register
+        from accounts.collection import SourceSpec, collection_start_register, source_register
         from core.navigation import NavEntry, nav_register
         from core.roles import role_permissions_register
+        from findings.governance.acceptance import risk_acceptances_expire
         from findings.services import guardduty_sync, inspector_sync, macie_sync
 
         nav_register(
@@ -25,8 +26,14 @@ class FindingsConfig(AppConfig):
         )
         role_permissions_register(
             app_label=self.label,
-            grants={Role.ADMIN: ["change_workflow"], Role.ANALYST: ["change_workflow"]},
+            grants={
+                Role.ADMIN: ["change_workflow", "manage_sla", "manage_risk_acceptance"],
+                Role.ANALYST: ["change_workflow"],
+                Role.MANAGER: ["manage_risk_acceptance"],
+            },
         )
+        # Expired risk acceptances reopen their findings before anything is collected.
+        collection_start_register("findings.risk_acceptances_expire", risk_acceptances_expire)
 
         source_register(SourceSpec(source="guardduty", sync=guardduty_sync))
         source_register(SourceSpec(source="macie", sync=macie_sync))

@@ -30,6 +30,7 @@ from findings.choices import (
     Severity,
     VulnerabilityType,
 )
+from findings.governance.sla import sla_breached_q
 from findings.models import SEARCH_FIELDS, Finding, search_text
 
 UNCATEGORISED = "uncategorised"  # the category filter's name for findings without one
@@ -70,6 +71,7 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
     type = filters.CharFilter(lookup_expr="startswith", max_length=255)
     q = filters.CharFilter(method="filter_q", max_length=200, label="Text")
     open = StrictBooleanFilter(method="filter_open", label="Open")
+    sla_breached = StrictBooleanFilter(method="filter_sla_breached", label="SLA breached")
     remote_ip = filters.CharFilter(max_length=64)
     resource_type = filters.CharFilter(max_length=64)
     # Macie: where the data is, whether it is public, what it holds, who acted.
@@ -183,3 +185,10 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
             return qs
         is_open = Q(aws_state=AwsState.ACTIVE, status__in=OPEN_STATUSES)
         return qs.filter(is_open) if value else qs.exclude(is_open)
+
+    def filter_sla_breached(self, qs: QuerySet[Finding], name: str, value: bool | None) -> QuerySet:
+        """true: open past the severity's SLA (findings.governance.sla); false: every other."""
+        if value is None:
+            return qs
+        late = sla_breached_q()
+        return qs.filter(late) if value else qs.exclude(late)

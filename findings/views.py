@@ -22,7 +22,7 @@ from core.charts import figure_json
 from core.csvstream import csv_response
 from core.keyset import count_capped, keyset_page
 from findings import charts
-from findings.choices import WORKFLOW_EVENT_KINDS, FindingStatus
+from findings.choices import WORKFLOW_EVENT_KINDS, WORKFLOW_STATUS_CHOICES, FindingStatus
 from findings.details import finding_actor_facts
 from findings.export import finding_csv_lines
 from findings.forms import (
@@ -32,6 +32,7 @@ from findings.forms import (
     assignable_people,
     finding_filter_form,
 )
+from findings.governance.sla import with_sla
 from findings.overview import finding_overview_for_user
 from findings.selectors import finding_get_for_user, finding_list_for_user
 from findings.services.workflow import (
@@ -102,7 +103,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     form = finding_filter_form(filters, accounts=account_list_for_user(user=request.user))
     context: dict[str, Any] = {"form": form, "filters": filters.urlencode()}
     try:
-        findings = (
+        findings = with_sla(
             finding_list_for_user(user=request.user, filters=filters)
             .select_related(None)
             .select_related("account")
@@ -119,7 +120,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         api_url=f"{reverse('api:finding-list')}?{filters.urlencode()}",
         csv_url=f"{reverse('findings:finding_export')}?{filters.urlencode()}",
         can_change=request.user.has_perm(WORKFLOW_PERMISSION),
-        statuses=FindingStatus.choices,
+        statuses=WORKFLOW_STATUS_CHOICES,
     )
     return render(request, "findings/finding_list.html", context)
 
@@ -127,7 +128,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 def finding_export(request: HttpRequest) -> HttpResponseBase:
     """The list's findings, every page of them, as CSV, streamed as it is read."""
     try:
-        findings = finding_list_for_user(user=request.user, filters=_filters(request.GET))
+        findings = with_sla(finding_list_for_user(user=request.user, filters=_filters(request.GET)))
     except ValidationError as exc:
         return HttpResponse(
             "\n".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()),
