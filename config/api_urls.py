@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import AwsAccountViewSet, CollectionRunViewSet
 from costs.api.views import BudgetViewSet, CostAnomalyViewSet
+from findings.api.governance import RiskAcceptanceViewSet
 from findings.api.views import FindingSummaryViewSet, FindingViewSet, InspectorReportView
 from principals.api.views import PrincipalViewSet
 from webhooks.api.views import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
@@ -19,6 +20,7 @@ router.register("principals", PrincipalViewSet, basename="principal")
 router.register("collection-runs", CollectionRunViewSet, basename="collectionrun")
 router.register("cost-anomalies", CostAnomalyViewSet, basename="costanomaly")
 router.register("budgets", BudgetViewSet, basename="budget")
+router.register("risk-acceptances", RiskAcceptanceViewSet, basename="riskacceptance")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhookdelivery")
 

@@ -28,10 +28,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from accounts.selectors import account_list_for_user
+from accounts.models import AwsAccount
+from accounts.selectors import account_list_for_user, account_scope_for_user
 from findings.choices import (
     OPEN_STATUSES,
     SEVERITY_RANK,
@@ -51,6 +52,7 @@ __all__ = [
     "ou_resolver_register",
     "risk_acceptance_create",
     "risk_acceptance_delete",
+    "risk_acceptance_list_for_user",
     "risk_acceptance_q",
     "risk_acceptances_apply",
     "risk_acceptances_expire",
@@ -76,6 +78,23 @@ def ou_resolver_register(resolver: OuResolver) -> None:
 def ou_account_ids(ou: str) -> list[str]:
     """The account ids under `ou`; none when no resolver knows the organisation's tree."""
     return sorted(set(_resolver[0](ou))) if _resolver else []
+
+
+def risk_acceptance_list_for_user(*, user: Any) -> QuerySet[RiskAcceptance]:
+    """The rules whose every account `user` sees (nothing without access), newest first, each
+    with `matched`: the findings it accepts now."""
+    scope = account_scope_for_user(user=user)
+    rules = RiskAcceptance.objects.all()
+    if scope is not None:
+        visible = set(AwsAccount.objects.filter(pk__in=scope).values_list("account_id", flat=True))
+        seen = [
+            pk
+            for pk, accounts in rules.values_list("pk", "scope_accounts")
+            if set(accounts) <= visible
+        ]
+        rules = rules.filter(pk__in=seen)
+    accepted = Q(findings__status=FindingStatus.ACCEPTED)
+    return rules.annotate(matched=Count("findings", filter=accepted)).order_by("-created_at", "-id")
 
 
 def risk_acceptances_live(*, now: datetime | None = None) -> QuerySet[RiskAcceptance]:
