@@ -23,6 +23,8 @@ class FindingsConfig(AppConfig):
             NavEntry("Categories", "findings:categories", order=30),
             NavEntry("Macie", "findings:macie", order=40),
             NavEntry("Inspector", "findings:inspector_report", order=60),
+            NavEntry("SLAs", "findings:sla", order=62),
+            NavEntry("Accepted risks", "findings:risk_acceptance_list", order=64),
         )
         role_permissions_register(
             app_label=self.label,

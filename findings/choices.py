@@ -84,12 +84,15 @@ class FindingEventKind(models.TextChoices):
     ACCEPTANCE_ENDED = "acceptance_ended", "Risk acceptance ended"
 
 
-# Kinds a person's workflow writes (findings.services.workflow); the rest come from collection.
+# Kinds a person's decisions write (findings.services.workflow, risk acceptances); the rest come
+# from collection.
 WORKFLOW_EVENT_KINDS: tuple[str, ...] = (
     FindingEventKind.STATUS_CHANGED,
     FindingEventKind.ASSIGNED,
     FindingEventKind.TICKET_CHANGED,
     FindingEventKind.NOTE,
+    FindingEventKind.ACCEPTED,
+    FindingEventKind.ACCEPTANCE_ENDED,
 )
 
 

@@ -72,6 +72,12 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
     q = filters.CharFilter(method="filter_q", max_length=200, label="Text")
     open = StrictBooleanFilter(method="filter_open", label="Open")
     sla_breached = StrictBooleanFilter(method="filter_sla_breached", label="SLA breached")
+    risk_acceptance = MultipleValueFilter(
+        field_name="risk_acceptance_id",
+        pattern=r"[1-9]\d{0,17}",
+        message="A risk acceptance id: %(value)s is not one.",
+        label="Risk acceptance",
+    )
     remote_ip = filters.CharFilter(max_length=64)
     resource_type = filters.CharFilter(max_length=64)
     # Macie: where the data is, whether it is public, what it holds, who acted.

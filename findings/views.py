@@ -32,6 +32,8 @@ from findings.forms import (
     assignable_people,
     finding_filter_form,
 )
+from findings.governance.acceptance import ACCEPT_PERMISSION
+from findings.governance.forms import AcceptRiskForm
 from findings.governance.sla import with_sla
 from findings.overview import finding_overview_for_user
 from findings.selectors import finding_get_for_user, finding_list_for_user
@@ -199,6 +201,8 @@ def _detail(
         "history": [e for e in events if e.kind in WORKFLOW_EVENT_KINDS][::-1],
         "form": form,
         "can_change": can_change,
+        "can_accept": request.user.has_perm(ACCEPT_PERMISSION) and finding.is_open,
+        "accept_form": AcceptRiskForm(prefix="accept"),
     }
     return render(request, "findings/finding_detail.html", context, status=status)
 

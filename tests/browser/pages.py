@@ -36,6 +36,8 @@ NOT_PAGES = {
     "account_payer",  # POST only
     "hub_principal_refresh",  # POST only
     "account_role_template",  # a YAML download
+    "finding_accept_risk",  # POST only
+    "risk_acceptance_delete",  # POST only
 }
 
 
