@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from accounts.models import AuditEvent
 from findings.governance.sla import (
     DEFAULT_SLA_DAYS,
+    mttr_days,
     sla_breached_q,
     sla_days,
     sla_days_set,
     with_sla,
 )
-from findings.models import Finding
+from findings.models import Finding, FindingEvent
 from tests.conftest import bearer_client
 
 SEEN = datetime(2024, 5, 1, 12, tzinfo=UTC)
@@ -145,3 +146,52 @@ def test_openapi_documents_the_sla_fields(db, client):
     assert finding["sla_breached"]["type"] == "boolean"
     names = {p["name"] for p in schema["paths"]["/api/v1/findings/"]["get"]["parameters"]}
     assert "sla_breached" in names
+
+
+def resolve(finding, at: datetime, *, how: str = "status") -> None:
+    """Resolve `finding` at `at` as our history records it (a person, or AWS archiving it)."""
+    if how == "status":
+        Finding.objects.filter(pk=finding.pk).update(status="resolved")
+        FindingEvent.objects.create(
+            finding=finding, kind="status_changed", at=at, changes={"status": ["open", "resolved"]}
+        )
+    else:
+        Finding.objects.filter(pk=finding.pk).update(aws_state="archived")
+        FindingEvent.objects.create(
+            finding=finding, kind="archived", at=at, changes={"aws_state": ["active", "archived"]}
+        )
+
+
+def test_mttr_is_the_mean_of_first_seen_to_resolved_per_severity_and_account(
+    store, account_a, account_b
+):
+    c1, c2 = one(store, account_a, "critical"), one(store, account_b, "critical")
+    h1 = one(store, account_a, "high")
+    one(store, account_a, "medium")  # still open: not counted
+    suppressed = one(store, account_a, "low")
+    resolve(c1, SEEN + timedelta(days=2))
+    resolve(c2, SEEN + timedelta(days=4), how="archive")
+    resolve(h1, SEEN + timedelta(hours=36))
+    resolve(suppressed, SEEN + timedelta(days=1))
+    Finding.objects.filter(pk=suppressed.pk).update(status="suppressed")  # a decision, not a fix
+    findings = Finding.objects.all()
+    assert mttr_days(findings) == {
+        "critical": 3.0, "high": 1.5, "medium": None, "low": None, "informational": None
+    }  # fmt: skip
+    assert mttr_days(findings, by="account__account_id") == {
+        "222222222222": 1.75, "333333333333": 4.0
+    }  # fmt: skip
+    window = mttr_days(
+        findings,
+        resolved_after=SEEN + timedelta(days=3),
+        resolved_before=SEEN + timedelta(days=5),
+    )
+    assert window["critical"] == 4.0 and window["high"] is None
+
+
+def test_mttr_reads_the_last_resolution_of_a_reopened_finding(store, account_a):
+    f = one(store, account_a, "high")
+    resolve(f, SEEN + timedelta(days=1))
+    FindingEvent.objects.create(finding=f, kind="reopened", at=SEEN + timedelta(days=2))
+    resolve(f, SEEN + timedelta(days=5))
+    assert mttr_days(Finding.objects.all())["high"] == 5.0
