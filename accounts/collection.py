@@ -83,6 +83,20 @@ class SourceSpec:
 
 
 _REGISTRY: dict[str, SourceSpec] = {}
+_START_HOOKS: dict[str, Callable[[], Any]] = {}
+
+
+def collection_start_register(name: str, hook: Callable[[], Any]) -> None:
+    """Run `hook()` at the start of every collection (the `collect` command and each scheduled
+    fan-out), before any target; an app's ready() registers it (findings: risk acceptances'
+    expiry). Registering a name again replaces its hook."""
+    _START_HOOKS[name] = hook
+
+
+def collection_start() -> None:
+    """Run the start hooks, in the order they were registered."""
+    for hook in list(_START_HOOKS.values()):
+        hook()
 
 
 def source_register(spec: SourceSpec) -> None:
@@ -269,6 +283,7 @@ def collect(
     last check with its summary outcome. A payer-only source (costs) with no payer flagged first
     finds the payer as discovery does (accounts.payer)."""
     gateway = gateway or AwsGateway(session_name="watchpost-collect")
+    collection_start()
     by_account: set[int] = set()
     accounts = list(accounts)
     targets = collection_targets(accounts=accounts, sources=sources)

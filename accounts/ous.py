@@ -29,6 +29,7 @@ __all__ = [
     "OuSyncResult",
     "accounts_under_ous",
     "organization_ou_sync",
+    "ou_account_ids",
     "ou_label",
     "ou_list_for_user",
 ]
@@ -166,6 +167,11 @@ def accounts_under_ous(ou_ids: Iterable[str]) -> QuerySet[AwsAccount]:
         .filter(account_path__startswith=F("path"))
     )
     return AwsAccount.objects.filter(Exists(above))
+
+
+def ou_account_ids(ou_id: str) -> list[str]:
+    """The 12-digit ids of the accounts in `ou_id` or under it (unscoped)."""
+    return list(accounts_under_ous([ou_id]).values_list("account_id", flat=True))
 
 
 def ou_label(unit: OrganizationalUnit) -> str:

@@ -13,6 +13,7 @@ from accounts.collection import (
     Target,
     account_refresh_last_check,
     collection_run_target,
+    collection_start,
     collection_targets,
     payer_resolve,
 )
@@ -47,6 +48,7 @@ def collect_target_task(
 def collect_source_task(source: str) -> int:
     """Queue one collection per enabled account and region of `source`; returns how many. For the
     payer-only source (costs) the payer is found first if nobody is flagged."""
+    collection_start()
     accounts = list(AwsAccount.objects.filter(enabled=True, retired_at__isnull=True))
     targets = collection_targets(accounts=accounts, sources=[source])
     gateway = AwsGateway(session_name="watchpost-collect")

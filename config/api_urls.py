@@ -11,6 +11,7 @@ from accounts.api.views import (
     OrganizationalUnitViewSet,
 )
 from costs.api.views import BudgetViewSet, CostAnomalyViewSet
+from findings.api.governance import RiskAcceptanceViewSet
 from findings.api.views import FindingSummaryViewSet, FindingViewSet, InspectorReportView
 from principals.api.views import PrincipalViewSet
 from reports.api.views import ReportView
@@ -25,6 +26,7 @@ router.register("organizational-units", OrganizationalUnitViewSet, basename="org
 router.register("collection-runs", CollectionRunViewSet, basename="collectionrun")
 router.register("cost-anomalies", CostAnomalyViewSet, basename="costanomaly")
 router.register("budgets", BudgetViewSet, basename="budget")
+router.register("risk-acceptances", RiskAcceptanceViewSet, basename="riskacceptance")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhookdelivery")
 

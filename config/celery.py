@@ -50,3 +50,8 @@ app.conf.beat_schedule["reports-weekly-digest"] = {
     "task": "reports.send_weekly_digests",
     "schedule": crontab(day_of_week=1, hour=7, minute=0),
 }
+# Risk acceptances past their expiry reopen their findings (also at the start of every collect).
+app.conf.beat_schedule["findings-expire-risk-acceptances"] = {
+    "task": "findings.expire_risk_acceptances",
+    "schedule": crontab(minute=5),
+}

@@ -25,29 +25,37 @@ from core.filters import (
 from findings.choices import (
     OPEN_STATUSES,
     AwsState,
-    FindingEventKind,
     FindingSource,
     FindingStatus,
     FixAvailable,
     Severity,
     VulnerabilityType,
 )
+
+# The events that resolve a finding: the rule of findings.governance.sla, shared, not restated.
+from findings.governance.sla import _RESOLVING_EVENTS, resolved_q, sla_breached_q
 from findings.models import SEARCH_FIELDS, Finding, FindingEvent, search_text
 
 UNCATEGORISED = "uncategorised"  # the category filter's name for findings without one
 
 
-def resolved_events(*, after: Any = None, before: Any = None) -> QuerySet[FindingEvent]:
-    """Status changes to resolved, within [after, before] when given (the `resolved_*` filters,
-    the report's resolved count and its time to resolve)."""
-    events = FindingEvent.objects.filter(
-        kind=FindingEventKind.STATUS_CHANGED, changes__status__1=FindingStatus.RESOLVED
-    )
-    if after is not None:
-        events = events.filter(at__gte=after)
+def resolved_in(after: Any = None, before: Any = None) -> Q:
+    """Findings resolved now whose last resolution (findings.governance.sla's rule: our status set
+    to resolved, or AWS archiving it or no longer returning it) falls in [after, before): the
+    `resolved_after`/`resolved_before` filters and the report's resolved count. Written as two
+    semi-joins on the events' (kind, at) index rather than each finding's last event, so a
+    window costs what its events cost."""
+
+    def events(**at: Any) -> QuerySet[FindingEvent]:
+        return FindingEvent.objects.filter(_RESOLVING_EVENTS, finding=OuterRef("pk"), **at)
+
+    window = {"at__gte": after} if after is not None else {}
     if before is not None:
-        events = events.filter(at__lte=before)
-    return events
+        window["at__lt"] = before
+    match = resolved_q() & Q(Exists(events(**window)))
+    if before is not None:
+        match &= ~Q(Exists(events(at__gte=before)))
+    return match
 
 
 class FindingOrderingFilter(filters.OrderingFilter):
@@ -91,6 +99,13 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
     type = filters.CharFilter(lookup_expr="startswith", max_length=255)
     q = filters.CharFilter(method="filter_q", max_length=200, label="Text")
     open = StrictBooleanFilter(method="filter_open", label="Open")
+    sla_breached = StrictBooleanFilter(method="filter_sla_breached", label="SLA breached")
+    risk_acceptance = MultipleValueFilter(
+        field_name="risk_acceptance_id",
+        pattern=r"[1-9]\d{0,17}",
+        message="A risk acceptance id: %(value)s is not one.",
+        label="Risk acceptance",
+    )
     remote_ip = filters.CharFilter(max_length=64)
     resource_type = filters.CharFilter(max_length=64)
     # Macie: where the data is, whether it is public, what it holds, who acted.
@@ -119,9 +134,12 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
     first_seen_before = TimeFilter(field_name="first_seen", lookup_expr="lte")
     last_seen_after = TimeFilter(field_name="last_seen", lookup_expr="gte")
     last_seen_before = TimeFilter(field_name="last_seen", lookup_expr="lte")
-    # Resolved by a person (a status change to resolved) in this window: the report's "resolved".
+    # Last resolved in this window (the report's "resolved"; findings.governance.sla's rule).
     resolved_after = TimeFilter(method="filter_resolved", label="Resolved after")
     resolved_before = TimeFilter(method="filter_resolved", label="Resolved before")
+    acceptance_expires_before = TimeFilter(
+        method="filter_acceptance_expires_before", label="Acceptance expires before"
+    )
     ordering = FindingOrderingFilter(
         fields=(
             ("updated_at", "updated_at"),
@@ -147,17 +165,23 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
         return qs.filter(account__in=accounts_under_ous(value).values("pk")) if value else qs
 
     def filter_resolved(self, qs: QuerySet[Finding], name: str, value: Any) -> QuerySet:
-        """Findings set to resolved within [resolved_after, resolved_before] (both read here, once,
-        so the two bounds hold for the same event)."""
+        """Findings last resolved in [resolved_after, resolved_before) (both bounds read here,
+        once, so they hold for the same resolution)."""
         data = self.form.cleaned_data
         if value is None or (name == "resolved_before" and data.get("resolved_after")):
             return qs
+        return qs.filter(resolved_in(data.get("resolved_after"), data.get("resolved_before")))
+
+    def filter_acceptance_expires_before(
+        self, qs: QuerySet[Finding], name: str, value: Any
+    ) -> QuerySet[Finding]:
+        """Accepted findings whose live risk acceptance expires by `value`."""
+        if value is None:
+            return qs
         return qs.filter(
-            Exists(
-                resolved_events(
-                    after=data.get("resolved_after"), before=data.get("resolved_before")
-                ).filter(finding=OuterRef("pk"))
-            )
+            status=FindingStatus.ACCEPTED,
+            risk_acceptance__ended_at__isnull=True,
+            risk_acceptance__expires_at__lte=value,
         )
 
     def filter_category(self, qs: QuerySet[Finding], name: str, value: list[str]) -> QuerySet:
@@ -225,3 +249,10 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
             return qs
         is_open = Q(aws_state=AwsState.ACTIVE, status__in=OPEN_STATUSES)
         return qs.filter(is_open) if value else qs.exclude(is_open)
+
+    def filter_sla_breached(self, qs: QuerySet[Finding], name: str, value: bool | None) -> QuerySet:
+        """true: open past the severity's SLA (findings.governance.sla); false: every other."""
+        if value is None:
+            return qs
+        late = sla_breached_q()
+        return qs.filter(late) if value else qs.exclude(late)

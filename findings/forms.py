@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import AccessProfile, AwsAccount, OrganizationalUnit
 from accounts.ous import ou_label
 from core.filters import CommaSeparatedWidget
-from findings.choices import FindingStatus
+from findings.choices import WORKFLOW_STATUS_CHOICES
 from findings.filtersets import FindingFilterSet
 from findings.services.workflow import NOTE_MAX_LENGTH, TICKET_REF_MAX_LENGTH
 
@@ -80,6 +80,9 @@ def finding_filter_form(
     fields["open"].widget = forms.Select(
         choices=[("", "Any state"), ("true", "Open only"), ("false", "Not open")]
     )
+    fields["sla_breached"].widget = forms.Select(
+        choices=[("", "Any"), ("true", "Breached"), ("false", "Not breached")]
+    )
     fields["ordering"].widget = CommaSeparatedSelect(choices=ORDERINGS)
     fields["q"].widget.attrs.update(
         placeholder="Title, description, resource, IP", type="search", size=32
@@ -101,6 +104,7 @@ def finding_filter_form(
         "q": "Text",
         "type": "Type",
         "open": "Open",
+        "sla_breached": "SLA",
         "ordering": "Sort",
         "updated_since": "Changed since",
         "first_seen_after": "First seen after",
@@ -129,7 +133,7 @@ def assignable_people(*, account: AwsAccount | None = None) -> QuerySet[Any]:
 class WorkflowForm(forms.Form):
     """Status, assignee, ticket reference and a note for one finding."""
 
-    status = forms.ChoiceField(choices=FindingStatus.choices)
+    status = forms.ChoiceField(choices=WORKFLOW_STATUS_CHOICES)
     assignee = forms.ChoiceField(required=False, label="Assignee")
     ticket_ref = forms.CharField(
         required=False, max_length=TICKET_REF_MAX_LENGTH, label="Ticket reference"
@@ -168,7 +172,7 @@ class BulkWorkflowForm(forms.Form):
     """A new status (and an optional note) for the findings ticked on the list."""
 
     ids = IdsField(label="Findings")
-    status = forms.ChoiceField(choices=[("", "Set status…"), *FindingStatus.choices])
+    status = forms.ChoiceField(choices=[("", "Set status…"), *WORKFLOW_STATUS_CHOICES])
     note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH)
     next = forms.CharField(required=False, max_length=4000)
 

@@ -23,7 +23,7 @@ from core.charts import figure_json
 from core.csvstream import csv_response
 from core.keyset import count_capped, keyset_page
 from findings import charts
-from findings.choices import WORKFLOW_EVENT_KINDS, FindingStatus
+from findings.choices import WORKFLOW_EVENT_KINDS, WORKFLOW_STATUS_CHOICES, FindingStatus
 from findings.details import finding_actor_facts
 from findings.export import finding_csv_lines
 from findings.forms import (
@@ -33,6 +33,9 @@ from findings.forms import (
     assignable_people,
     finding_filter_form,
 )
+from findings.governance.acceptance import ACCEPT_PERMISSION
+from findings.governance.forms import AcceptRiskForm
+from findings.governance.sla import with_sla
 from findings.overview import finding_overview_for_user
 from findings.selectors import finding_get_for_user, finding_list_for_user
 from findings.services.workflow import (
@@ -107,7 +110,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     )
     context: dict[str, Any] = {"form": form, "filters": filters.urlencode()}
     try:
-        findings = (
+        findings = with_sla(
             finding_list_for_user(user=request.user, filters=filters)
             .select_related(None)
             .select_related("account")
@@ -124,7 +127,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         api_url=f"{reverse('api:finding-list')}?{filters.urlencode()}",
         csv_url=f"{reverse('findings:finding_export')}?{filters.urlencode()}",
         can_change=request.user.has_perm(WORKFLOW_PERMISSION),
-        statuses=FindingStatus.choices,
+        statuses=WORKFLOW_STATUS_CHOICES,
     )
     return render(request, "findings/finding_list.html", context)
 
@@ -132,7 +135,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 def finding_export(request: HttpRequest) -> HttpResponseBase:
     """The list's findings, every page of them, as CSV, streamed as it is read."""
     try:
-        findings = finding_list_for_user(user=request.user, filters=_filters(request.GET))
+        findings = with_sla(finding_list_for_user(user=request.user, filters=_filters(request.GET)))
     except ValidationError as exc:
         return HttpResponse(
             "\n".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()),
@@ -203,6 +206,8 @@ def _detail(
         "history": [e for e in events if e.kind in WORKFLOW_EVENT_KINDS][::-1],
         "form": form,
         "can_change": can_change,
+        "can_accept": request.user.has_perm(ACCEPT_PERMISSION) and finding.is_open,
+        "accept_form": AcceptRiskForm(prefix="accept"),
     }
     return render(request, "findings/finding_detail.html", context, status=status)
 

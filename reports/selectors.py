@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, F, Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -23,7 +23,8 @@ from accounts.ous import accounts_under_ous
 from accounts.selectors import account_list_for_user
 from costs.selectors import anomaly_list_for_user, budget_list_for_user, spend_between
 from findings.choices import Severity
-from findings.filtersets import resolved_events
+from findings.governance.acceptance import risk_acceptance_list_for_user
+from findings.governance.sla import mttr_days
 from findings.models import FindingDailyCount
 from findings.selectors import User, finding_list_for_user
 
@@ -53,9 +54,10 @@ class Report:
     open_by_severity: dict[str, int] = field(default_factory=dict)
     new: int = 0
     resolved: int = 0
-    sla_breached: int | None = None  # None: SLAs are not known to this build
+    sla_breached: int | None = None
     mttr_days: dict[str, float | None] = field(default_factory=dict)
     accepted_expiring: int | None = None
+    expiring_rules: list[Any] = field(default_factory=list)
     top_risks: list[Any] = field(default_factory=list)
     spend: Decimal = Decimal(0)
     spend_previous: Decimal = Decimal(0)
@@ -175,7 +177,14 @@ def _findings(report: Report, user: User) -> None:
     resolved = {"resolved_after": start.isoformat(), "resolved_before": end.isoformat()}
     report.resolved = finding_list_for_user(user=user, filters={**scope, **resolved}).count()
     _link(report, "resolved", page, api, resolved)
-    report.mttr_days = _time_to_resolve(user, scope, start, end)
+    resolved_findings = finding_list_for_user(user=user, filters={**scope, **resolved})
+    report.mttr_days = {
+        band: days
+        for band, days in mttr_days(
+            resolved_findings, resolved_after=start, resolved_before=end
+        ).items()
+        if band in BANDS
+    }
     for s in BANDS:
         _link(report, f"resolved_{s.value}", page, api, {**resolved, "severity": s.value})
     top = finding_list_for_user(user=user, filters={**scope, "open": "true"})
@@ -186,28 +195,27 @@ def _findings(report: Report, user: User) -> None:
         .order_by("-severity_rank", "-severity_score", "-id")[:TOP_RISKS]
     )
     _link(report, "top_risks", page, api, {"open": "true", "ordering": "-severity"})
+    report.sla_breached = finding_list_for_user(
+        user=user, filters={**scope, "sla_breached": "true"}
+    ).count()
+    _link(report, "sla_breached", page, api, {"sla_breached": "true"})
+    _accepted(report, user)
 
 
-def _time_to_resolve(
-    user: User, scope: dict[str, str], start: datetime, end: datetime
-) -> dict[str, float | None]:
-    """Mean days from first seen to resolved, per band, of the findings resolved in the period
-    (their last resolution in it), in one grouped query."""
-    scoped = finding_list_for_user(user=user, filters=scope).order_by().values("pk")
-    rows = (
-        resolved_events(after=start, before=end)
-        .filter(finding__in=scoped, finding__first_seen__isnull=False)
-        .order_by()
-        .values("finding__severity")
-        .annotate(mean=Avg(F("at") - F("finding__first_seen")))
-    )
-    means = {row["finding__severity"]: row["mean"] for row in rows}
-    return {
-        s.value: round(means[s.value].total_seconds() / 86400, 1)
-        if means.get(s.value) is not None
-        else None
-        for s in BANDS
+def _accepted(report: Report, user: User) -> None:
+    """Accepted findings whose risk acceptance expires within 30 days, and those rules."""
+    soon = {
+        "acceptance_expires_before": (
+            report.period_end + timedelta(days=ACCEPTED_EXPIRING_DAYS)
+        ).isoformat()
     }
+    expiring = finding_list_for_user(user=user, filters={**report.scope, **soon})
+    report.accepted_expiring = expiring.count()
+    _link(report, "accepted_expiring", "findings:finding_list", "api:finding-list", soon)
+    rule_ids = expiring.order_by().values("risk_acceptance_id")
+    report.expiring_rules = list(
+        risk_acceptance_list_for_user(user=user).filter(pk__in=rule_ids).order_by("expires_at")
+    )
 
 
 def _costs(report: Report, user: User) -> None:

@@ -38,6 +38,8 @@ NOT_PAGES = {
     "account_role_template",  # a YAML download
     "report_export",  # a CSV download
     "digest_toggle",  # POST only
+    "finding_accept_risk",  # POST only
+    "risk_acceptance_delete",  # POST only
 }
 
 

@@ -10,6 +10,8 @@ import pytest
 from django.utils import timezone
 
 from costs.models import Budget, CostDaily
+from findings.governance.acceptance import risk_acceptance_create
+from findings.models import Finding
 from findings.services.workflow import finding_workflow_update
 from tests.costs.conftest import PAYER, anomaly
 from tests.factories import AwsAccountFactory, ou_tree
@@ -20,8 +22,9 @@ HOSTILE_TITLE = '=HYPERLINK("http://x")<script>alert(1)</script>'
 
 @pytest.fixture
 def org(db: Any, store: Any, alice: Any, account_a: Any, account_b: Any) -> dict[str, Any]:  # noqa: F811
-    """account_a (Workloads/Prod) and account_b (Data): findings new, old and resolved this
-    week, 14 days of cost, anomalies with and without feedback, a budget each."""
+    """account_a (Workloads/Prod) and account_b (Data): findings new, old (past its SLA),
+    resolved this week, accepted until 10 and 90 days from now, 14 days of cost, anomalies with
+    and without feedback, a budget each."""
     now = timezone.now()
     AwsAccountFactory(account_id=PAYER, name="Management", is_payer=True)
     units = ou_tree(prod=[account_a], data=[account_b])
@@ -35,6 +38,12 @@ def org(db: Any, store: Any, alice: Any, account_a: Any, account_b: Any) -> dict
     b_fixed = store(account_b, severity_score=2.0, first_seen=now - timedelta(days=10))
     for finding in (a_fixed, b_fixed):
         finding_workflow_update(finding=finding, actor=alice, status="resolved")
+    a_medium = Finding.objects.get(account=account_a, severity="medium")
+    for finding, days in ((a_medium, 10), (store(account_b, severity_score=5.5), 90)):
+        risk_acceptance_create(actor=alice, data={
+            "reason": "<b>compensating control</b>", "finding": finding.pk,
+            "expires_at": now + timedelta(days=days),
+        })  # fmt: skip
     payer = AwsAccountFactory(account_id=PAYER)
     for account, amount in ((account_a, "10.00"), (account_b, "1.00")):
         for back in range(14):

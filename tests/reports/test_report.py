@@ -61,9 +61,11 @@ def test_the_numbers_of_an_ou_take_in_its_sub_ous(alice, org):
     client = bearer_client(alice)
     workloads = client.get(REPORT, {"ou": WORKLOADS_ID}).json()
     assert workloads["open_by_severity"] == {
-        "critical": 1, "high": 1, "medium": 1, "low": 0, "informational": 0,
+        "critical": 1, "high": 1, "medium": 0, "low": 0, "informational": 0,
     }  # fmt: skip
     assert workloads["new"] == 2 and workloads["resolved"] == 1
+    assert workloads["sla_breached"] == 1  # the high one first seen 40 days ago (SLA 30)
+    assert workloads["accepted_expiring"] == 1  # account_b's expires in 90 days: not counted
     assert workloads["mttr_days"]["high"] == pytest.approx(3.0, abs=0.05)
     assert workloads["spend"] == "140.00" and workloads["spend_previous"] == "70.00"
     assert workloads["anomalies"] == 2 and workloads["anomalies_by_feedback"] == {

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('findings', '0010_source_updated_index'),
+        ('findings', '0011_governance_sla_risk'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
