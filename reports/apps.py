@@ -13,4 +13,4 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from core.navigation import NavEntry, nav_register
 
-        nav_register(NavEntry("Report", "reports:report", order=15))
+        nav_register(NavEntry("Report", "reports:report", order=66))
