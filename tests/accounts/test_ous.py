@@ -162,3 +162,31 @@ def test_organizational_units_api_shows_only_what_the_person_sees(tree, alice, c
         bearer_client(erin).get(f"/api/v1/organizational-units/{ids['prod']}/").status_code == 404
     )
     assert len(ou_list_for_user(user=charlie)) == 0
+
+
+def test_an_admin_grants_an_ou_on_the_people_page(client, alice, charlie, account_a, account_b):
+    from tests.factories import DATA_ID, ou_tree
+
+    units = ou_tree(prod=[account_a], data=[account_b])
+    client.force_login(alice)
+    form = client.get(f"/accounts/people/{charlie.pk}/").content.decode()
+    assert "Sandbox" not in form and "Organisational units" in form
+    response = client.post(
+        f"/accounts/people/{charlie.pk}/",
+        {"role": Role.MANAGER, "ous": [units["data"].pk], "is_active": "on"},
+    )
+    assert response.status_code == 302
+    assert set(account_list_for_user(user=charlie).values_list("account_id", flat=True)) == {
+        "333333333333"
+    }
+    bad = client.post(
+        f"/accounts/people/{charlie.pk}/",
+        {"role": Role.MANAGER, "ous": ["' OR 1=1"], "is_active": "on"},
+    )
+    assert bad.status_code == 200 and "ous" in bad.context["form"].errors
+    assert [
+        r["id"] for r in bearer_client(charlie).get("/api/v1/organizational-units/").json()
+    ] == [
+        "r-ab12",
+        DATA_ID,
+    ]

@@ -83,6 +83,7 @@ EXTRA_PATHS: list[Callable[[], str]] = [
     lambda: reverse("findings:finding_list") + "?severity=critical&severity=high&open=true",
     lambda: reverse("findings:finding_detail", kwargs=_first_pk("Finding", source="inspector")()),
     lambda: reverse("reports:report") + "?period=month&ou=" + _first_ou(),
+    lambda: reverse("findings:overview") + "?heatmap=ou",
     lambda: NOT_FOUND_PATH,
 ]
 
