@@ -78,3 +78,17 @@ def test_the_heatmap_groups_by_ou_and_each_cell_counts_its_list(client, alice, b
     client.force_login(alice)
     page = client.get("/overview/", {"heatmap": "ou"})
     assert page.status_code == 200 and "by organisational unit" in page.content.decode()
+
+
+def test_the_inspector_report_takes_an_ou(alice, client, tree, store, account_b):
+    store(account_b, source="inspector", source_id="arn:aws:inspector2:us-east-1:333333333333:finding/x",
+          type="PACKAGE_VULNERABILITY", severity_score=8.0)  # fmt: skip
+    api = bearer_client(alice)
+    data = api.get("/api/v1/inspector/report/", {"ou": DATA_ID}).json()
+    assert api.get("/api/v1/inspector/report/", {"ou": PROD_ID}).json() != data
+    assert api.get("/api/v1/inspector/report/", {"ou": "bad\x00"}).status_code == 400
+    client.force_login(alice)
+    page = client.get("/inspector/", {"ou": DATA_ID})
+    assert (
+        page.status_code == 200 and f'<option value="{DATA_ID}" selected>' in page.content.decode()
+    )
