@@ -15,12 +15,11 @@ from collections import Counter
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from findings.choices import AwsState, FindingEventKind, FindingStatus
-from findings.governance.acceptance import risk_acceptance_create
+from findings.governance.acceptance import Person, risk_acceptance_create
 from findings.models import Finding, FindingDailyCount, FindingEvent
 from findings.services.clock import finding_change_time
 
@@ -30,9 +29,7 @@ DEMO_ACTOR = "demo history"
 RESOLVED_SHARE = 0.35
 
 
-def demo_history_seed(
-    *, actor: AbstractBaseUser, days: int = 30, seed: int = 20240514
-) -> dict[str, int]:
+def demo_history_seed(*, actor: Person, days: int = 30, seed: int = 20240514) -> dict[str, int]:
     """Seed `days` of history (once: a second call changes nothing); returns what it wrote."""
     if FindingEvent.objects.filter(actor_name=DEMO_ACTOR).exists():
         return {"resolved": 0, "archived": 0, "daily_rows": 0, "rules": 0}
@@ -53,7 +50,7 @@ def demo_history_seed(
 
 
 def _resolve_some(
-    rng: random.Random, now: datetime, days: int, actor: AbstractBaseUser
+    rng: random.Random, now: datetime, days: int, actor: Person
 ) -> dict[int, datetime]:
     """A share of the open findings resolved by `actor` at a time after their first sighting."""
     start = now - timedelta(days=days)
@@ -64,7 +61,7 @@ def _resolve_some(
     ).order_by("pk")
     chosen: dict[int, datetime] = {}
     for pk, first_seen in candidates.values_list("pk", "first_seen"):
-        if rng.random() >= RESOLVED_SHARE:
+        if first_seen is None or rng.random() >= RESOLVED_SHARE:
             continue
         earliest = max(first_seen, start) + timedelta(hours=2)
         span = (now - timedelta(hours=1) - earliest).total_seconds()
@@ -93,7 +90,7 @@ def _archive_events() -> dict[int, datetime]:
     """Findings AWS archived when first collected: their archiving at AWS's update time."""
     rows = Finding.objects.filter(aws_state=AwsState.ARCHIVED, aws_updated_at__isnull=False)
     rows = rows.exclude(events__kind=FindingEventKind.ARCHIVED)
-    archived = dict(rows.values_list("pk", "aws_updated_at"))
+    archived = {pk: at for pk, at in rows.values_list("pk", "aws_updated_at") if at is not None}
     FindingEvent.objects.bulk_create(
         FindingEvent(
             finding_id=pk,
@@ -135,7 +132,7 @@ def _daily_counts(now: datetime, days: int, closed: dict[int, datetime]) -> int:
     return len(counts)
 
 
-def _rules(actor: AbstractBaseUser, now: datetime) -> int:
+def _rules(actor: Person, now: datetime) -> int:
     """A rule over the low findings of one account (expiring within the month) and a rule for
     one medium finding (in two months)."""
     made = 0

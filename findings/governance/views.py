@@ -85,7 +85,7 @@ def finding_accept_risk(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
     if form.errors:
-        text = " ".join(e for errors in form.errors.values() for e in errors)
+        text = " ".join(str(e) for errors in form.errors.values() for e in errors)
         messages.error(request, f"Risk not accepted: {text}")
     else:
         messages.success(request, "Risk accepted for this finding.")
