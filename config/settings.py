@@ -212,6 +212,7 @@ SPECTACULAR_SETTINGS = {
         "OutcomeEnum": "accounts.choices.CheckOutcome",
         "FindingSourceEnum": "findings.choices.FindingSource",
         "FindingStatusEnum": "findings.choices.FindingStatus",
+        "SeverityEnum": "findings.choices.Severity",
         "BudgetStatusEnum": "costs.choices.BudgetStatus",
         "WebhookDeliveryStatusEnum": "webhooks.choices.DeliveryStatus",
     },

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import AccessProfile, AwsAccount, OrganizationalUnit
 from accounts.ous import ou_label
 from core.filters import CommaSeparatedWidget
-from findings.choices import WORKFLOW_STATUS_CHOICES
+from findings.choices import WORKFLOW_STATUS_CHOICES, FindingStatus
 from findings.filtersets import FindingFilterSet
 from findings.services.workflow import NOTE_MAX_LENGTH, TICKET_REF_MAX_LENGTH
 
@@ -145,11 +145,26 @@ class WorkflowForm(forms.Form):
         help_text="Kept in the history with your name.",
     )
 
-    def __init__(self, *args: Any, people: Iterable[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, people: Iterable[Any], current_status: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [("", "Nobody")] + [
             (p.get_username(), p.get_username()) for p in people
         ]
+        if current_status == FindingStatus.ACCEPTED:
+            # Kept as it is unless a person chooses another status (a rule sets it, not a person).
+            self.fields["status"].choices = [
+                (FindingStatus.ACCEPTED.value, FindingStatus.ACCEPTED.label),
+                *WORKFLOW_STATUS_CHOICES,
+            ]
+
+    def changes(self) -> dict[str, Any]:
+        """The service's arguments: an accepted finding's status is left as it is."""
+        data = dict(self.cleaned_data)
+        if data.get("status") == FindingStatus.ACCEPTED:
+            data["status"] = None
+        return data
 
 
 class IdsField(forms.Field):

@@ -197,6 +197,7 @@ def _detail(
                 "ticket_ref": finding.ticket_ref,
             },
             people=assignable_people(account=finding.account),
+            current_status=finding.status,
         )
     context = {
         "finding": finding,
@@ -219,12 +220,14 @@ def finding_workflow(request: HttpRequest, pk: int) -> HttpResponse:
     finding = finding_get_for_user(user=request.user, pk=pk)
     if finding is None:
         raise Http404("No such finding.")
-    form = WorkflowForm(request.POST, people=assignable_people(account=finding.account))
+    form = WorkflowForm(
+        request.POST,
+        people=assignable_people(account=finding.account),
+        current_status=finding.status,
+    )
     if form.is_valid():
         try:
-            changed = finding_workflow_update(
-                finding=finding, actor=request.user, **form.cleaned_data
-            )
+            changed = finding_workflow_update(finding=finding, actor=request.user, **form.changes())
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

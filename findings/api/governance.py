@@ -108,7 +108,7 @@ class RiskAcceptanceViewSet(
     write token. Deleting a rule reopens its findings."""
 
     serializer_class = RiskAcceptanceSerializer
-    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, HasModelPermission]
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, HasModelPermission]  # type: ignore[list-item]
     write_permission = ACCEPT_PERMISSION
     lookup_value_regex = r"\d{1,18}"
     http_method_names = ["get", "post", "delete", "head", "options"]
@@ -130,4 +130,4 @@ class RiskAcceptanceViewSet(
         return Response(self.get_serializer(rule).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: RiskAcceptance) -> None:
-        risk_acceptance_delete(actor=self.request.user, rule=instance)  # type: ignore[arg-type]
+        risk_acceptance_delete(actor=self.request.user, rule=instance)

@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
@@ -45,9 +44,13 @@ from findings.models import Finding, FindingEvent, RiskAcceptance
 from findings.services.clock import finding_change_time
 from findings.signals import FindingChange, finding_changes_announce
 
+# request.user: `User | AnonymousUser` to django-stubs; the services check has_perm themselves.
+Person = Any
+
 __all__ = [
     "ACCEPT_PERMISSION",
     "MAX_DAYS",
+    "Person",
     "ou_account_ids",
     "ou_resolver_register",
     "risk_acceptance_create",
@@ -169,7 +172,7 @@ def risk_acceptances_apply(*, pks: Sequence[int], now: datetime) -> list[int]:
     return accepted
 
 
-def _end(rule: RiskAcceptance, *, why: str, actor: AbstractBaseUser | None) -> list[int]:
+def _end(rule: RiskAcceptance, *, why: str, actor: Person | None) -> list[int]:
     """Reopen the findings `rule` still holds as accepted; mark it ended."""
     now = finding_change_time()
     rows = list(
@@ -226,7 +229,7 @@ def risk_acceptances_expire(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def risk_acceptance_delete(*, actor: AbstractBaseUser, rule: RiskAcceptance) -> int:
+def risk_acceptance_delete(*, actor: Person, rule: RiskAcceptance) -> int:
     """Delete a rule; its findings go back to `open`. Returns how many. Audited."""
     from accounts.services import audit_record
 
@@ -282,11 +285,11 @@ def _expiry(errors: dict[str, str], value: Any, now: datetime) -> datetime | Non
     return value
 
 
-def _visible(person: AbstractBaseUser) -> set[str]:
+def _visible(person: Person) -> set[str]:
     return set(account_list_for_user(user=person).values_list("account_id", flat=True))
 
 
-def _approver(errors: dict[str, str], actor: AbstractBaseUser, approved_by: Any, scope: set[str]):
+def _approver(errors: dict[str, str], actor: Person, approved_by: Any, scope: set[str]):
     """The person who approves: `actor` unless another Admin or Manager is named, who must see
     every account the rule can reach."""
     if approved_by in (None, "") or approved_by == actor.get_username():
@@ -304,7 +307,7 @@ def _approver(errors: dict[str, str], actor: AbstractBaseUser, approved_by: Any,
 
 @transaction.atomic
 def risk_acceptance_create(
-    *, actor: AbstractBaseUser, data: Mapping[str, Any], now: datetime | None = None
+    *, actor: Person, data: Mapping[str, Any], now: datetime | None = None
 ) -> RiskAcceptance:
     """Store a rule from `data` (RiskAcceptance's fields: reason, expires_at, accounts, ou,
     sources, type_prefix, resource_id, resource_tag, min_severity, max_severity, finding (a
@@ -326,7 +329,9 @@ def risk_acceptance_create(
     fields: dict[str, Any] = {
         "reason": reason,
         "expires_at": _expiry(errors, data.get("expires_at"), now),
-        "accounts": _list(errors, "accounts", data.get("accounts"), _ACCOUNT_RE.fullmatch),
+        "accounts": _list(
+            errors, "accounts", data.get("accounts"), lambda a: bool(_ACCOUNT_RE.fullmatch(a))
+        ),
         "sources": _list(
             errors, "sources", data.get("sources"), lambda s: s in FindingSource.values
         ),
@@ -380,7 +385,7 @@ def risk_acceptance_create(
     return rule
 
 
-def _finding(errors: dict[str, str], actor: AbstractBaseUser, value: Any) -> Finding | None:
+def _finding(errors: dict[str, str], actor: Person, value: Any) -> Finding | None:
     if value in (None, ""):
         return None
     from findings.selectors import finding_get_for_user

@@ -70,7 +70,7 @@ class RiskAcceptanceForm(AcceptRiskForm):
 
     def __init__(self, *args: Any, accounts: list[AwsAccount], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["accounts"].choices = [
+        self.fields["accounts"].choices = [  # type: ignore[attr-defined]
             (a.account_id, f"{a.account_id} {a.name}".strip()) for a in accounts
         ]
 
@@ -93,8 +93,8 @@ class RiskAcceptanceForm(AcceptRiskForm):
 class SlaForm(forms.Form):
     """Days per severity (critical, high, medium, low)."""
 
-    def __init__(self, *args: Any, days: dict[str, int], **kwargs: Any) -> None:
-        super().__init__(*args, initial=days, **kwargs)
+    def __init__(self, data: Any = None, *, days: dict[str, int]) -> None:
+        super().__init__(data, initial=days)
         for severity in SLA_SEVERITIES:
             self.fields[severity] = forms.IntegerField(
                 min_value=1, max_value=SLA_MAX_DAYS, label=f"{Severity(severity).label} (days)"

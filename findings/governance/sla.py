@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
@@ -46,6 +45,9 @@ from django.utils import timezone
 from findings.choices import OPEN_STATUSES, AwsState, FindingEventKind, FindingStatus, Severity
 from findings.models import Finding, FindingEvent, SlaPolicy
 from findings.models.governance import SLA_MAX_DAYS
+
+# request.user: `User | AnonymousUser` to django-stubs; the services check has_perm themselves.
+Person = Any
 
 __all__ = [
     "DEFAULT_SLA_DAYS",
@@ -78,7 +80,7 @@ def sla_days() -> dict[str, int]:
 
 
 @transaction.atomic
-def sla_days_set(*, actor: AbstractBaseUser | None, days: Mapping[str, Any]) -> dict[str, int]:
+def sla_days_set(*, actor: Person | None, days: Mapping[str, Any]) -> dict[str, int]:
     """Set the days of some severities; returns the days in force. Audited (`sla.changed`).
 
     Raises ValidationError naming the severity for an unknown severity or a value that is not a
@@ -105,7 +107,7 @@ def sla_days_set(*, actor: AbstractBaseUser | None, days: Mapping[str, Any]) -> 
     return sla_days()
 
 
-def _person(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def _person(actor: Person | None) -> Person | None:
     return actor if actor is not None and actor.pk else None
 
 

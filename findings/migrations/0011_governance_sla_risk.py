@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='finding',
-            index=models.Index(condition=models.Q(('aws_state', 'active'), ('status__in', ['open', 'acknowledged'])), fields=['severity', 'first_seen'], name='finding_open_sla'),
+            index=models.Index(condition=models.Q(('aws_state', 'active'), ('status__in', ['open', 'acknowledged'])), fields=['severity', 'first_seen'], include=('account',), name='finding_open_sla'),
         ),
         migrations.AddIndex(
             model_name='finding',

@@ -196,9 +196,11 @@ class Finding(models.Model):
                 fields=["type"], opclasses=["varchar_pattern_ops"], name="finding_type_prefix"
             ),
             models.Index(fields=["remote_ip"], name="finding_remote_ip"),
-            # sla_breached (findings.governance.sla): open rows by severity and first_seen.
+            # sla_breached (findings.governance.sla): open rows by severity and first_seen,
+            # covering the account (breaches per account are read from the index alone).
             models.Index(
                 fields=["severity", "first_seen"],
+                include=["account"],
                 condition=Q(aws_state="active", status__in=["open", "acknowledged"]),
                 name="finding_open_sla",
             ),

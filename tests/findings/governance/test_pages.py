@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from accounts.choices import Role
@@ -174,3 +175,33 @@ def test_the_sla_page_shows_breaches_and_mttr_per_account_of_the_person(alice, b
     bob_rows = client_for(bob).get("/sla/").context["accounts"]
     assert [row["account_id"] for row in bob_rows] == ["222222222222"]
     assert client_for(bob).get("/sla/").context["mttr_severity"]["medium"] is None
+
+
+def test_a_note_on_an_accepted_finding_keeps_it_accepted_and_no_person_sets_accepted(alice, two):
+    from findings.services.workflow import finding_workflow_update
+
+    a, b = two
+    risk_acceptance_create(
+        actor=alice,
+        data={"reason": "x", "expires_at": datetime.now(UTC) + timedelta(days=2), "finding": a.pk},
+    )
+    client = client_for(alice)
+    page = client.get(f"/findings/{a.pk}/").content.decode()
+    assert '<option value="accepted" selected>' in page
+    response = client.post(
+        f"/findings/{a.pk}/workflow/", {"status": "accepted", "assignee": "", "note": "seen"}
+    )
+    assert response.status_code == 302
+    assert Finding.objects.get(pk=a.pk).status == "accepted"
+    assert FindingEvent.objects.filter(finding=a, kind="note").exists()
+    with pytest.raises(ValidationError):
+        finding_workflow_update(finding=b, actor=alice, status="accepted")
+    assert client.post(f"/findings/{b.pk}/workflow/", {"status": "accepted"}).status_code == 400
+    api = client.patch(
+        f"/api/v1/findings/{b.pk}/",
+        {"status": "accepted"},
+        content_type="application/json",
+        HTTP_IF_MATCH="*",
+    )
+    assert api.status_code == 400
+    assert Finding.objects.get(pk=b.pk).status == "open"
