@@ -32,6 +32,7 @@ __all__ = [
     "ou_account_ids",
     "ou_label",
     "ou_list_for_user",
+    "ous_above",
 ]
 
 # Organizations' ParentId pattern: a root (r-) or an OU (ou-<root part>-<8 to 32>).
@@ -172,6 +173,16 @@ def accounts_under_ous(ou_ids: Iterable[str]) -> QuerySet[AwsAccount]:
 def ou_account_ids(ou_id: str) -> list[str]:
     """The 12-digit ids of the accounts in `ou_id` or under it (unscoped)."""
     return list(accounts_under_ous([ou_id]).values_list("account_id", flat=True))
+
+
+def ous_above(accounts: Iterable[AwsAccount]) -> list[OrganizationalUnit]:
+    """The OUs that hold, in them or below them, one of `accounts` (with their `ou` selected),
+    root first: the choices of an `ou` filter. No query when none of them sits in an OU."""
+    paths = {a.ou.path for a in accounts if a.ou is not None}
+    if not paths:
+        return []
+    units = OrganizationalUnit.objects.select_related("parent").order_by("path")
+    return [u for u in units if any(path.startswith(u.path) for path in paths)]
 
 
 def ou_label(unit: OrganizationalUnit) -> str:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.ous import ou_list_for_user
+from accounts.ous import ous_above
 from accounts.selectors import account_list_for_user
 from core.charts import figure_json
 from core.csvstream import csv_response
@@ -103,11 +103,8 @@ def _sort_links(filters: QueryDict) -> dict[str, dict[str, str]]:
 def finding_list(request: HttpRequest) -> HttpResponse:
     """Findings of the person's accounts, filtered by the API's FilterSet, in keyset pages."""
     filters = _filters(request.GET)
-    form = finding_filter_form(
-        filters,
-        accounts=account_list_for_user(user=request.user),
-        ous=[unit for unit, _accounts in ou_list_for_user(user=request.user)],
-    )
+    accounts = list(account_list_for_user(user=request.user).select_related("ou"))
+    form = finding_filter_form(filters, accounts=accounts, ous=ous_above(accounts))
     context: dict[str, Any] = {"form": form, "filters": filters.urlencode()}
     try:
         findings = with_sla(
