@@ -13,7 +13,16 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Sum,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -24,8 +33,10 @@ from accounts.selectors import account_list_for_user
 from costs.selectors import anomaly_list_for_user, budget_list_for_user, spend_between
 from findings.choices import Severity
 from findings.governance.acceptance import risk_acceptance_list_for_user
-from findings.governance.sla import mttr_days
-from findings.models import FindingDailyCount
+
+# The events that resolve a finding: findings.governance.sla's rule, shared, not restated.
+from findings.governance.sla import _RESOLVING_EVENTS, resolved_q
+from findings.models import FindingDailyCount, FindingEvent
 from findings.selectors import User, finding_list_for_user, open_counts
 
 __all__ = ["PERIODS", "Report", "report_for_user"]
@@ -183,14 +194,7 @@ def _findings(report: Report, user: User) -> None:
     resolved = {"resolved_after": start.isoformat(), "resolved_before": end.isoformat()}
     report.resolved = finding_list_for_user(user=user, filters={**scope, **resolved}).count()
     _link(report, "resolved", page, api, resolved)
-    resolved_findings = finding_list_for_user(user=user, filters={**scope, **resolved})
-    report.mttr_days = {
-        band: days
-        for band, days in mttr_days(
-            resolved_findings, resolved_after=start, resolved_before=end
-        ).items()
-        if band in BANDS
-    }
+    report.mttr_days = _time_to_resolve(user, scope, start, end)
     for s in BANDS:
         _link(report, f"resolved_{s.value}", page, api, {**resolved, "severity": s.value})
     top = finding_list_for_user(user=user, filters={**scope, "open": "true"})
@@ -206,6 +210,37 @@ def _findings(report: Report, user: User) -> None:
     ).count()
     _link(report, "sla_breached", page, api, {"sla_breached": "true"})
     _accepted(report, user)
+
+
+def _time_to_resolve(
+    user: User, scope: dict[str, str], start: datetime, end: datetime
+) -> dict[str, float | None]:
+    """Mean days from first seen to resolution, per band, of the findings last resolved in
+    [start, end): findings.governance.sla.mttr_days's numbers, read from the period's events (each
+    finding's resolving event with none after it) rather than each finding's last event, so the
+    cost follows the period's events, not the store's size."""
+    resolved_now = finding_list_for_user(user=user, filters=scope).filter(resolved_q())
+    later = FindingEvent.objects.filter(
+        _RESOLVING_EVENTS, finding=OuterRef("finding"), at__gt=OuterRef("at")
+    )
+    took = ExpressionWrapper(F("at") - F("finding__first_seen"), output_field=DurationField())
+    rows = (
+        FindingEvent.objects.filter(_RESOLVING_EVENTS, at__gte=start, at__lt=end)
+        .filter(~Exists(later), finding__in=resolved_now.values("pk"))
+        .filter(finding__first_seen__isnull=False)
+        .order_by()
+        .values("finding__severity")
+        .annotate(mean=Avg(took))
+    )
+    means = {row["finding__severity"]: row["mean"] for row in rows}
+    return {s.value: _days(means.get(s.value)) for s in BANDS}
+
+
+def _days(mean: Any) -> float | None:
+    if mean is None:
+        return None
+    seconds = mean.total_seconds() if isinstance(mean, timedelta) else float(mean) / 1e6
+    return round(max(seconds, 0.0) / 86400, 2)  # SQLite answers microseconds
 
 
 def _accepted(report: Report, user: User) -> None:

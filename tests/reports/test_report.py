@@ -169,3 +169,19 @@ def test_the_print_stylesheet_sets_an_a4_page_for_the_report():
 
     css = Path("static/css/app.css").read_text()
     assert "@page report { size: A4 portrait" in css and ".report { page: report; }" in css
+
+
+def test_time_to_resolve_is_the_governance_rules_mean(alice, org):
+    from findings.governance.sla import mttr_days
+    from findings.selectors import finding_list_for_user
+    from reports.selectors import report_for_user
+
+    for scope in ({}, {"ou": WORKLOADS_ID}):
+        report = report_for_user(user=alice, period="month", **scope)
+        expected = mttr_days(
+            finding_list_for_user(user=alice, filters=scope),
+            resolved_after=report.period_start,
+            resolved_before=report.period_end,
+        )
+        assert report.mttr_days == {band: expected[band] for band in report.mttr_days}
+        assert any(days is not None for days in report.mttr_days.values())
