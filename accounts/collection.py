@@ -106,6 +106,20 @@ class SourceSpec:
 
 
 _REGISTRY: dict[str, SourceSpec] = {}
+_START_HOOKS: dict[str, Callable[[], Any]] = {}
+
+
+def collection_start_register(name: str, hook: Callable[[], Any]) -> None:
+    """Run `hook()` at the start of every collection (the `collect` command and each scheduled
+    fan-out), before any target; an app's ready() registers it (findings: risk acceptances'
+    expiry). Registering a name again replaces its hook."""
+    _START_HOOKS[name] = hook
+
+
+def collection_start() -> None:
+    """Run the start hooks, in the order they were registered."""
+    for hook in list(_START_HOOKS.values()):
+        hook()
 
 
 def source_register(spec: SourceSpec) -> None:
@@ -394,6 +408,7 @@ def collect(
     finds the payer as discovery does (accounts.payer)."""
     runs_sweep()  # runs left without an outcome by a process that died: `interrupted`
     gateway = gateway or AwsGateway(session_name="watchpost-collect")
+    collection_start()
     by_account: set[int] = set()
     accounts, sources = list(accounts), list(sources)
     targets = collection_targets(accounts=accounts, sources=sources)

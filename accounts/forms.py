@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 
 from accounts.choices import Role, Source
-from accounts.models import AwsAccount
+from accounts.models import AwsAccount, OrganizationalUnit
 from accounts.source_registry import admin_capable_sources
 from accounts.validators import known_regions
 
@@ -99,6 +99,13 @@ class PersonForm(forms.Form):
     accounts = forms.ModelMultipleChoiceField(
         queryset=AwsAccount.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
+    ous = forms.ModelMultipleChoiceField(
+        queryset=OrganizationalUnit.objects.order_by("path"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Organisational units",
+        help_text="Sees every account in or under these OUs, as the organisation's tree changes.",
+    )
     is_active = forms.BooleanField(required=False, label="Active")
 
     def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
@@ -113,6 +120,11 @@ class PersonForm(forms.Form):
                 self.fields[
                     "all_accounts"
                 ].help_text = "Only someone who sees every account can grant every account."
+                # An OU grant follows the tree as it changes: only for those who see every account.
+                self.fields["ous"].disabled = True
+                self.fields["ous"].help_text = (
+                    "Only someone who sees every account can grant organisational units."
+                )
 
 
 class PersonCreateForm(forms.ModelForm):

@@ -15,10 +15,14 @@ from __future__ import annotations
 from accounts.source_registry import source_declarations
 
 # API operations ("service:Operation", botocore's names) discovery calls: it asks the management
-# account; collect asks any account when no payer is flagged.
+# account (accounts, then the OU tree: accounts.ous); collect asks any account when no payer is
+# flagged.
 DISCOVERY_CALLS: tuple[str, ...] = (
     "organizations:ListAccounts",
     "organizations:DescribeOrganization",
+    "organizations:ListRoots",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListAccountsForParent",
     # Which account each administrator-capable source delegated (accounts.delegated).
     "organizations:ListDelegatedAdministrators",
 )

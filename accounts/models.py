@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.choices import CheckOutcome, Source
@@ -56,7 +57,25 @@ class AwsAccountQuerySet(models.QuerySet["AwsAccount"]):
             return self.none()
         if profile.all_accounts:
             return self.all()
-        return self.filter(access_profiles=profile)
+        granted = AccessProfile.accounts.through.objects.filter(accessprofile=profile)
+        return self.filter(
+            models.Q(pk__in=granted.values("awsaccount"))
+            | models.Q(models.Exists(ous_granted_over(profile=profile.pk)))
+        )
+
+
+def ous_granted_over(*, profile: Any) -> QuerySet[OrganizationalUnit]:
+    """Of the OUs granted to `profile` (an AccessProfile, its pk, or an OuterRef to one), those
+    above or at the outer query's account: an account is seen through an OU as long as it sits
+    in or under it, wherever the tree moves it."""
+    account_path = models.ExpressionWrapper(
+        models.OuterRef("ou__path"), output_field=models.CharField()
+    )
+    return (
+        OrganizationalUnit.objects.filter(access_profiles=profile)
+        .alias(account_path=account_path)
+        .filter(account_path__startswith=models.F("path"))
+    )
 
 
 class AwsAccount(models.Model):
@@ -94,6 +113,15 @@ class AwsAccount(models.Model):
     tags = models.JSONField(default=dict, blank=True, validators=[validate_tags])
     is_payer = models.BooleanField(
         "payer", default=False, help_text="The organisation's management account, which pays."
+    )
+    ou = models.ForeignKey(
+        "OrganizationalUnit",
+        verbose_name="organisational unit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+        help_text="The root or OU the account sits in directly (kept by discovery).",
     )
     retired_at = models.DateTimeField(null=True, blank=True)
     last_check_at = models.DateTimeField(null=True, blank=True)
@@ -140,8 +168,40 @@ class AwsAccount(models.Model):
         return match.group("partition") if match else "aws"
 
 
+class OrganizationalUnit(models.Model):
+    """A root ("r-...") or organisational unit ("ou-...") of the AWS Organization, read by discovery.
+
+    `path` is the ids from the root down, each followed by "/" ("r-ab12/ou-ab12-x/"), so "this OU
+    and every OU under it" is one prefix match (the `ou` filters; access granted per OU).
+    """
+
+    ou_id = models.CharField("OU id", max_length=68, unique=True)
+    name = models.CharField(max_length=128)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    path = models.CharField(max_length=512, db_index=True)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = "organisational unit"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ou_id})"
+
+    @property
+    def depth(self) -> int:
+        """0 for the root, 1 for an OU under it..."""
+        return self.path.count("/") - 1
+
+
 class AccessProfile(models.Model):
-    """Which member accounts a person may see; without one, a person sees nothing."""
+    """Which member accounts a person may see; without one, a person sees nothing.
+
+    Accounts are granted one by one, or per OU (`ous`): every account in or under the OU, as the
+    organisation's tree is now.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_profile"
@@ -150,6 +210,13 @@ class AccessProfile(models.Model):
         default=False, help_text="Sees every member account, including those added later."
     )
     accounts = models.ManyToManyField(AwsAccount, blank=True, related_name="access_profiles")
+    ous = models.ManyToManyField(
+        OrganizationalUnit,
+        blank=True,
+        related_name="access_profiles",
+        verbose_name="organisational units",
+        help_text="Sees every account in or under these OUs, as the tree changes.",
+    )
 
     def __str__(self) -> str:
         return f"access of {self.user}"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Max, QuerySet
+from django.db.models import BooleanField, Exists, Max, QuerySet, Value
 from django.utils import timezone
 
 from accounts.choices import Source
@@ -21,6 +21,7 @@ from accounts.models import (
     CollectionRun,
     SourceMembership,
     hash_token,
+    ous_granted_over,
 )
 from accounts.schedule import stale_after_minutes
 from accounts.source_registry import admin_capable_sources
@@ -54,12 +55,18 @@ def account_scope_for_user(*, user: User) -> list[int] | None:
         return []
     if user.is_superuser:
         return None
-    rows = list(AccessProfile.objects.filter(user=user).values_list("all_accounts", "accounts"))
+    # One query: the profile's flag and accounts granted one by one, and (UNION) the accounts in
+    # or under the OUs granted to it.
+    direct = AccessProfile.objects.filter(user=user).values_list("all_accounts", "accounts")
+    through_ous = AwsAccount.objects.filter(
+        Exists(ous_granted_over(profile=AccessProfile.objects.filter(user=user).values("pk")[:1]))
+    ).values_list(Value(False, output_field=BooleanField()), "pk")
+    rows = list(direct.union(through_ous))
     if not rows:
         return []
-    if rows[0][0]:
+    if any(all_accounts for all_accounts, _pk in rows):
         return None
-    return sorted(pk for _all, pk in rows if pk is not None)
+    return sorted({pk for _all, pk in rows if pk is not None})
 
 
 def scoped_to_user(queryset: QuerySet[Any], *, user: User, field: str = "account") -> QuerySet[Any]:

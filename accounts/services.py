@@ -23,6 +23,7 @@ from accounts.models import (
     ApiToken,
     AuditEvent,
     AwsAccount,
+    OrganizationalUnit,
     hash_token,
 )
 
@@ -266,11 +267,14 @@ def person_set_access(
     role: str | None,
     all_accounts: bool,
     accounts: Iterable[AwsAccount],
+    ous: Iterable[OrganizationalUnit] | None = None,
 ) -> AccessProfile:
-    """Give a person one role (or none) and the member accounts they may see, and audit it.
+    """Give a person one role (or none) and the member accounts they may see (one by one, or
+    every account in or under `ous`; None leaves the OUs granted as they are), and audit it.
 
-    `actor` grants only what they see themselves (every account only if they see every account);
-    raises AccessRefused otherwise, or when person_access_check refuses, and changes nothing.
+    `actor` grants only what they see themselves (every account or any OU only if they see every
+    account: an OU grant follows the tree as it changes); raises AccessRefused otherwise, or when
+    person_access_check refuses, and changes nothing.
     """
     if role is not None and role not in Role.values:
         raise ValueError(f"Unknown role {role!r}; known: {', '.join(Role.values)}.")
@@ -281,6 +285,10 @@ def person_set_access(
         if mine is not None:
             if all_accounts:
                 raise AccessRefused("Only someone who sees every account can grant every account.")
+            if ous is not None and list(ous):
+                raise AccessRefused(
+                    "Only someone who sees every account can grant organisational units."
+                )
             outside = sorted(a.account_id for a in accounts if a.pk not in mine)
             if outside:
                 raise AccessRefused(
@@ -291,6 +299,7 @@ def person_set_access(
         "role": sorted(user.groups.filter(name__in=Role.values).values_list("name", flat=True)),
         "all_accounts": profile.all_accounts,
         "accounts": sorted(profile.accounts.values_list("account_id", flat=True)),
+        "ous": sorted(profile.ous.values_list("ou_id", flat=True)),
     }
     user.groups.remove(*Group.objects.filter(name__in=Role.values))
     if role is not None:
@@ -298,10 +307,13 @@ def person_set_access(
     profile.all_accounts = all_accounts
     profile.save(update_fields=["all_accounts"])
     profile.accounts.set(list(accounts))
+    if ous is not None:
+        profile.ous.set(list(ous))
     after = {
         "role": [role] if role else [],
         "all_accounts": all_accounts,
         "accounts": sorted(profile.accounts.values_list("account_id", flat=True)),
+        "ous": sorted(profile.ous.values_list("ou_id", flat=True)),
     }
     changes = audit_changes(before, after)
     if changes:

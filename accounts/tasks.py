@@ -13,6 +13,7 @@ from accounts.collection import (
     Target,
     account_refresh_last_check,
     collection_run_target,
+    collection_start,
     collection_targets,
     payer_resolve,
 )
@@ -23,6 +24,7 @@ from accounts.organizations import (
     organization_discover,
     organization_find_management,
 )
+from accounts.ous import organization_ou_sync
 from accounts.runs import runs_sweep
 
 
@@ -52,8 +54,10 @@ def collect_target_task(
 def collect_source_task(source: str) -> int:
     """Queue one collection per enabled account and region of `source`; returns how many. For the
     payer-only source (costs) the payer is found first if nobody is flagged. Runs left without an
-    outcome by a process that died are recorded `interrupted` first."""
+    outcome by a process that died are recorded `interrupted` first, then the start hooks run
+    (accounts.collection.collection_start)."""
     runs_sweep()
+    collection_start()
     accounts = list(AwsAccount.objects.filter(enabled=True, retired_at__isnull=True))
     targets = collection_targets(accounts=accounts, sources=[source])
     gateway = AwsGateway(session_name="watchpost-collect")
@@ -87,4 +91,5 @@ def discover_organization_task() -> int:
     result = organization_discover(management=management)
     for account in result.added:
         account_check(account=account, enable_on_success=True)
+    organization_ou_sync(management=management)
     return len(result.added)

@@ -216,6 +216,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "role": role_of(person) or "",
         "all_accounts": bool(profile and profile.all_accounts),
         "accounts": list(profile.accounts.all()) if profile else [],
+        "ous": list(profile.ous.all()) if profile else [],
         "is_active": person.is_active,
     }
     form = PersonForm(request.POST or None, initial=initial, actor=request.user)
@@ -228,6 +229,8 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 role=data["role"] or None,
                 all_accounts=data["all_accounts"],
                 accounts=data["accounts"],
+                # Left as they are when this person may not grant OUs (the field is disabled).
+                ous=None if form.fields["ous"].disabled else data["ous"],
             )
             services.person_set_active(actor=request.user, user=person, active=data["is_active"])
         except services.AccessRefused as exc:

@@ -46,15 +46,46 @@ class Account:
     state: str = "ACTIVE"
     joined_method: str = "CREATED"
     joined_at: datetime | None = None
+    # The root ("r-...") or OU ("ou-...") the account sits in; "" before an organisation exists.
+    parent_id: str = ""
+
+
+@dataclass
+class OrgUnit:
+    """An organisational unit: its id ("ou-<root part>-<8 or more>"), name and parent."""
+
+    ou_id: str
+    name: str
+    parent_id: str
 
 
 @dataclass
 class Organization:
-    """The AWS Organization: its management (payer) account and id."""
+    """The AWS Organization: its management (payer) account, id, root and OU tree."""
 
     management_account_id: str
     org_id: str
     feature_set: str = "ALL"
+    root_id: str = ""
+    ous: dict[str, OrgUnit] = field(default_factory=dict)
+
+    def root_arn(self) -> str:
+        """The root's ARN."""
+        return (
+            f"arn:aws:organizations::{self.management_account_id}:root/{self.org_id}/{self.root_id}"
+        )
+
+    def ou_arn(self, ou_id: str) -> str:
+        """An OU's ARN."""
+        return f"arn:aws:organizations::{self.management_account_id}:ou/{self.org_id}/{ou_id}"
+
+    def ou_path(self, ou_id: str) -> str:
+        """An OU's path as AWS writes it: o-.../r-.../ou-.../ (root first)."""
+        chain = []
+        while ou_id in self.ous:
+            chain.append(ou_id)
+            ou_id = self.ous[ou_id].parent_id
+        return "/".join([self.org_id, self.root_id, *reversed(chain)]) + "/"
 
     @property
     def arn(self) -> str:
@@ -165,6 +196,7 @@ class World:
                 state=status,
                 joined_method=joined_method,
                 joined_at=joined_at or (self.clock() - timedelta(days=400)),
+                parent_id=self.org.root_id if self.org else "",
             )
         return account_id
 
@@ -176,8 +208,41 @@ class World:
             org_id = "o-" + _stable(
                 management_account_id, string.ascii_lowercase + "0123456789", 10
             )
-            self.org = Organization(management_account_id, org_id, feature_set)
+            root_id = "r-" + _stable(org_id, string.ascii_lowercase + "0123456789", 4)
+            self.org = Organization(management_account_id, org_id, feature_set, root_id)
+            for account in self.accounts.values():
+                account.parent_id = account.parent_id or root_id
             return self.org
+
+    def add_ou(self, parent_id: str, name: str) -> str:
+        """Create an OU under the root or another OU (AWS allows five levels); returns its id."""
+        with self.lock:
+            if self.org is None:
+                raise ValueError("create the organisation first")
+            if parent_id != self.org.root_id and parent_id not in self.org.ous:
+                raise ValueError(f"no such parent: {parent_id}")
+            suffix = _stable(f"{parent_id}/{name}", string.ascii_lowercase + "0123456789", 8)
+            ou_id = f"ou-{self.org.root_id[2:]}-{suffix}"
+            self.org.ous[ou_id] = OrgUnit(ou_id, name, parent_id)
+            return ou_id
+
+    def move_account(self, account_id: str, parent_id: str) -> None:
+        """Move an account to another parent (MoveAccount)."""
+        with self.lock:
+            assert self.org is not None
+            if parent_id != self.org.root_id and parent_id not in self.org.ous:
+                raise ValueError(f"no such parent: {parent_id}")
+            self.accounts[account_id].parent_id = parent_id
+
+    def delete_ou(self, ou_id: str) -> None:
+        """Delete an empty OU (AWS refuses to delete one that holds accounts or OUs)."""
+        with self.lock:
+            assert self.org is not None
+            if any(a.parent_id == ou_id for a in self.accounts.values()) or any(
+                o.parent_id == ou_id for o in self.org.ous.values()
+            ):
+                raise ValueError(f"{ou_id} is not empty")
+            del self.org.ous[ou_id]
 
     def add_role(
         self,

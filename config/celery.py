@@ -55,3 +55,13 @@ app.conf.beat_schedule["findings-snapshot-history"] = {
     "task": "findings.snapshot_history",
     "schedule": crontab(hour=23, minute=50),
 }
+# The managers' weekly digest, Monday morning (UTC); each person's is sent once a week at most.
+app.conf.beat_schedule["reports-weekly-digest"] = {
+    "task": "reports.send_weekly_digests",
+    "schedule": crontab(day_of_week=1, hour=7, minute=0),
+}
+# Risk acceptances past their expiry reopen their findings (also at the start of every collect).
+app.conf.beat_schedule["findings-expire-risk-acceptances"] = {
+    "task": "findings.expire_risk_acceptances",
+    "schedule": crontab(minute=5),
+}

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "costs",
     "webhooks",
     "axes",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -141,21 +142,6 @@ WATCHPOST_PROXY_COUNT: int = env.int("WATCHPOST_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_ip"
 AXES_USERNAME_CALLABLE = "accounts.login_throttle.username_of"
 
-# Email (password reset links). The console backend prints mail to standard output (the demo,
-# development); production sets EMAIL_BACKEND to SMTP and EMAIL_HOST etc.
-EMAIL_BACKEND: str = env.str(
-    "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
-EMAIL_HOST: str = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT: int = env.int("EMAIL_PORT", default=25)
-EMAIL_HOST_USER: str = env.str("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD: str = env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS: bool = env.bool("EMAIL_USE_TLS", default=False)
-EMAIL_TIMEOUT = 10
-DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="watchpost@localhost")
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # a reset link works for 3 hours, once
 
 LOGIN_URL = "login"
@@ -255,6 +241,7 @@ SPECTACULAR_SETTINGS = {
         "OutcomeEnum": "accounts.choices.CheckOutcome",
         "FindingSourceEnum": "findings.choices.FindingSource",
         "FindingStatusEnum": "findings.choices.FindingStatus",
+        "SeverityEnum": "findings.choices.Severity",
         "BudgetStatusEnum": "costs.choices.BudgetStatus",
         "WebhookDeliveryStatusEnum": "webhooks.choices.DeliveryStatus",
     },
@@ -313,3 +300,20 @@ WATCHPOST_HUB_PRINCIPAL_ARN: str = env.str("WATCHPOST_HUB_PRINCIPAL_ARN", defaul
 # unless this is on (tests, a lab network); checked again at each delivery (DNS rebinding).
 WATCHPOST_WEBHOOK_ALLOW_PRIVATE: bool = env.bool("WATCHPOST_WEBHOOK_ALLOW_PRIVATE", default=False)
 WATCHPOST_WEBHOOK_TIMEOUT: int = env.int("WATCHPOST_WEBHOOK_TIMEOUT", default=10)
+
+# Email (password reset links, the weekly digest): EMAIL_URL as django-environ reads it, e.g.
+# smtp+tls://user:password@smtp.example.com:587; the default prints mail on the console in debug
+# (the demo) and sends to the local SMTP server otherwise.
+# https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+EMAIL_BACKEND: str = _email["EMAIL_BACKEND"]
+EMAIL_HOST: str = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT: int = int(_email.get("EMAIL_PORT") or 25)
+EMAIL_HOST_USER: str = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD: str = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS: bool = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL: bool = bool(_email.get("EMAIL_USE_SSL"))
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL: str = env.str("WATCHPOST_EMAIL_FROM", default="watchpost@localhost")
+# Where people open Watchpost: the digest's links start with it.
+WATCHPOST_BASE_URL: str = env.str("WATCHPOST_BASE_URL", default="http://localhost:8000")

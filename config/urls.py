@@ -50,6 +50,7 @@ urlpatterns = [
     path("", include("findings.urls")),
     path("", include("principals.urls")),
     path("", include("costs.urls")),
+    path("", include("reports.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),

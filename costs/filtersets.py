@@ -6,11 +6,13 @@ A bad value answers 400 naming the parameter in the API, and an error beside the
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import django_filters as filters
-from django.core.validators import ProhibitNullCharactersValidator
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.db.models import Q, QuerySet
 
+from accounts.ous import OU_ID_PATTERN, accounts_under_ous
 from accounts.validators import validate_account_id
 from costs.choices import AnomalyFeedback, AnomalySeverity, BudgetStatus
 from costs.models import Budget, CostAnomaly
@@ -29,12 +31,37 @@ BUDGET_TYPES = [
 ]
 
 
+class OuFilter(filters.CharFilter):
+    """`ou=<OU id>`: rows of the accounts in that OU or any OU under it (a malformed id is a 400)."""
+
+    def __init__(self, *, to_field: str, **kwargs: Any) -> None:
+        self.to_field = to_field
+        kwargs.setdefault("label", "Organisational unit")
+        kwargs.setdefault(
+            "validators",
+            [
+                RegexValidator(
+                    f"^(?:{OU_ID_PATTERN})$",
+                    "Not an organisational unit id such as ou-ab12-cd34ef56 (or r-ab12).",
+                )
+            ],
+        )
+        super().__init__(max_length=68, **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+        if not value:
+            return qs
+        accounts = accounts_under_ous([value]).values(self.to_field)
+        return qs.filter(**{f"{self.field_name}__in": accounts})
+
+
 class CostAnomalyFilterSet(filters.FilterSet):
     """Anomalies by account, service, dates, minimum impact, feedback and derived severity."""
 
     account = filters.CharFilter(
         field_name="account_id", validators=[validate_account_id], label="Account"
     )
+    ou = OuFilter(field_name="account_id", to_field="account_id")
     service = filters.CharFilter(
         max_length=255, validators=[ProhibitNullCharactersValidator()], label="Service"
     )
@@ -87,6 +114,7 @@ class BudgetFilterSet(filters.FilterSet):
     account = filters.CharFilter(
         field_name="account__account_id", validators=[validate_account_id], label="Account"
     )
+    ou = OuFilter(field_name="account", to_field="pk")
     status = filters.ChoiceFilter(choices=BudgetStatus.choices)
     budget_type = filters.ChoiceFilter(choices=BUDGET_TYPES)
 

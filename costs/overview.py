@@ -52,26 +52,27 @@ def _per_day(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def cost_overview_for_user(
-    *, user: User, today: date, days: int = 30, account: str | None = None
+    *, user: User, today: date, days: int = 30, account: str | None = None, ou: str | None = None
 ) -> CostOverview:
     """Spend by account and by service over `days`, month to date against last month, the
     forecast (only for those who see the whole organisation), top movers and Cost Explorer
-    requests this month; everything limited to what `user` sees (and to `account` if given)."""
+    requests this month; everything limited to what `user` sees (and to `account` or the accounts
+    in or under `ou` if given)."""
     start = today - timedelta(days=days)
     end = today + timedelta(days=1)
     month = today.replace(day=1)
     previous = _previous_month(today)
     same_day = min(today.day, (month - timedelta(days=1)).day)
     by_account = selectors.daily_spend(
-        user=user, start=start, end=end, by="account_id", account=account
+        user=user, start=start, end=end, by="account_id", account=account, ou=ou
     )
     this_month = [r for r in by_account if r["day"] >= month] if start <= month else None
     if this_month is None:
         this_month = selectors.daily_spend(
-            user=user, start=month, end=end, by="account_id", account=account
+            user=user, start=month, end=end, by="account_id", account=account, ou=ou
         )
     last_rows = selectors.daily_spend(
-        user=user, start=previous, end=month, by="account_id", account=account
+        user=user, start=previous, end=month, by="account_id", account=account, ou=ou
     )
     last_month = _per_day(last_rows)
     return CostOverview(
@@ -80,7 +81,7 @@ def cost_overview_for_user(
         as_of=selectors.data_as_of(user=user, source=COSTS.name),
         by_account=by_account,
         by_service=selectors.daily_spend(
-            user=user, start=start, end=end, by="service", account=account
+            user=user, start=start, end=end, by="service", account=account, ou=ou
         ),
         this_month=_per_day(this_month),
         last_month=last_month,
@@ -89,8 +90,8 @@ def cost_overview_for_user(
             (r["amount"] for r in last_month if r["day"].day <= same_day), Decimal(0)
         ),
         last_month_total=sum((r["amount"] for r in last_month), Decimal(0)),
-        forecast=None if account else selectors.forecast_for_user(user=user, today=today),
-        movers=selectors.top_movers(user=user, today=today, account=account),
+        forecast=None if account or ou else selectors.forecast_for_user(user=user, today=today),
+        movers=selectors.top_movers(user=user, today=today, account=account, ou=ou),
         usage=selectors.ce_usage_for_user(user=user, today=today),
         names=selectors.account_names_for_user(user=user),
     )

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max, Min, QuerySet, Sum
 
 from accounts.models import SyncCursor
+from accounts.ous import accounts_under_ous
 from accounts.selectors import account_ids_for_user, account_list_for_user, scoped_to_user
 from costs.filtersets import BudgetFilterSet, CostAnomalyFilterSet
 from costs.models import Budget, CeRequestLog, CostAnomaly, CostDaily, CostForecast
@@ -171,22 +172,39 @@ def ce_usage_for_user(*, user: User, today: date) -> CeUsage | None:
     return CeUsage(requests=total or 0, usd=(total or 0) * CE_REQUEST_USD, since=since)
 
 
+def _narrowed(
+    rows: QuerySet[CostDaily], *, account: str | None, ou: str | None
+) -> QuerySet[CostDaily]:
+    """Cost rows of one linked account and/or of the accounts in or under one OU."""
+    if account:
+        rows = rows.filter(account_id=account)
+    if ou:
+        rows = rows.filter(account_id__in=accounts_under_ous([ou]).values("account_id"))
+    return rows
+
+
 def daily_spend(
-    *, user: User, start: date, end: date, by: str, account: str | None = None
+    *,
+    user: User,
+    start: date,
+    end: date,
+    by: str,
+    account: str | None = None,
+    ou: str | None = None,
 ) -> list[dict[str, Any]]:
     """Rows {day, key, amount} of [start, end) summed by "account_id" or "service"."""
     rows = cost_rows_for_user(user=user).filter(day__gte=start, day__lt=end)
-    if account:
-        rows = rows.filter(account_id=account)
+    rows = _narrowed(rows, account=account, ou=ou)
     summed = rows.order_by().values("day", by).annotate(amount=Sum("amount")).order_by("day", by)
     return [{"day": r["day"], "key": r[by], "amount": r["amount"]} for r in summed]
 
 
-def spend_between(*, user: User, start: date, end: date, account: str | None = None) -> Decimal:
-    """Total spend of [start, end) over the visible accounts (or one of them)."""
+def spend_between(
+    *, user: User, start: date, end: date, account: str | None = None, ou: str | None = None
+) -> Decimal:
+    """Total spend of [start, end) over the visible accounts (or one of them, or one OU's)."""
     rows = cost_rows_for_user(user=user).filter(day__gte=start, day__lt=end)
-    if account:
-        rows = rows.filter(account_id=account)
+    rows = _narrowed(rows, account=account, ou=ou)
     return rows.aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
 
@@ -209,15 +227,20 @@ class Mover:
 
 
 def top_movers(
-    *, user: User, today: date, limit: int = 10, account: str | None = None
+    *,
+    user: User,
+    today: date,
+    limit: int = 10,
+    account: str | None = None,
+    ou: str | None = None,
 ) -> list[Mover]:
     """The (account, service) pairs whose spend moved most: the 7 days to yesterday against the
     7 days before."""
     end = today
     middle, start = end - timedelta(days=7), end - timedelta(days=14)
-    rows = cost_rows_for_user(user=user).filter(day__gte=start, day__lt=end)
-    if account:
-        rows = rows.filter(account_id=account)
+    rows = _narrowed(
+        cost_rows_for_user(user=user).filter(day__gte=start, day__lt=end), account=account, ou=ou
+    )
     sums: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for row in rows.order_by().values("account_id", "service", "day", "amount"):
         sums[(row["account_id"], row["service"])][row["day"] >= middle] += row["amount"]

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from accounts.choices import Source
+from accounts.ous import ou_label, ou_list_for_user
 from core.charts import figure_json
 from costs import charts, clock, selectors
 from costs.choices import AnomalyFeedback
@@ -73,7 +75,8 @@ def _overview_figures(data: CostOverview) -> dict[str, Any]:
 def overview(request: HttpRequest) -> HttpResponse:
     """Spend over time by account and by service, month to date, forecast, top movers."""
     names = selectors.account_names_for_user(user=request.user)
-    form = CostOverviewForm(request.GET or None, accounts=names)
+    ous = [(u.ou_id, ou_label(u)) for u, _a in ou_list_for_user(user=request.user)]
+    form = CostOverviewForm(request.GET or None, accounts=names, ous=ous)
     valid = form.is_valid() if form.is_bound else True
     params = form.cleaned_data if form.is_bound and valid else {}
     data = cost_overview_for_user(
@@ -81,6 +84,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         today=clock.now().date(),
         days=params.get("days") or 30,
         account=params.get("account") or None,
+        ou=params.get("ou") or None,
     )
     context = {"form": form, "data": data, **_overview_figures(data)}
     return render(request, "costs/cost_overview.html", context)

@@ -88,9 +88,11 @@ def severity_trend_figure(
     return fig
 
 
-def severity_heatmap_figure(cells: Iterable[Mapping[str, Any]]) -> go.Figure:
-    """Open findings per account (rows) and band (columns): cells {account_id, name, severity,
-    count, url}; each cell links to its list."""
+def severity_heatmap_figure(
+    cells: Iterable[Mapping[str, Any]], *, title: str = "Open findings by account and severity"
+) -> go.Figure:
+    """Open findings per account or OU (rows) and band (columns): cells {account_id (or OU id),
+    name, severity, count, url}; each cell links to its list."""
     cells = list(cells)
     accounts: dict[str, str] = {}
     for cell in cells:
@@ -124,9 +126,7 @@ def severity_heatmap_figure(cells: Iterable[Mapping[str, Any]]) -> go.Figure:
             ygap=2,
         )
     )
-    chart_layout(
-        fig, title="Open findings by account and severity", height=max(220, 90 + 42 * len(accounts))
-    )
+    chart_layout(fig, title=title, height=max(220, 90 + 42 * len(accounts)))
     # Categories, always: an account without a name is a label of digits only, which Plotly would
     # otherwise read as a number and place on a numeric axis.
     fig.update_yaxes(

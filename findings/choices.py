@@ -41,8 +41,15 @@ class FindingStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
     SUPPRESSED = "suppressed", "Suppressed"
     FALSE_POSITIVE = "false_positive", "False positive"
+    # Set only by a live risk acceptance (findings.governance.acceptance), never by a person.
+    ACCEPTED = "accepted", "Accepted risk"
 
 
+# What a person may set (a risk acceptance alone sets `accepted`: findings.governance.acceptance).
+WORKFLOW_STATUS_CHOICES: list[tuple[str, str]] = [
+    (value, label) for value, label in FindingStatus.choices if value != FindingStatus.ACCEPTED
+]
+WORKFLOW_STATUSES: tuple[str, ...] = tuple(value for value, _ in WORKFLOW_STATUS_CHOICES)
 # "Open" (docs/api.md, Findings): aws_state active and status one of these.
 OPEN_STATUSES: tuple[str, ...] = (FindingStatus.OPEN, FindingStatus.ACKNOWLEDGED)
 # Statuses a finding leaves when AWS reports new activity on it (its Service.Count grows).
@@ -73,14 +80,19 @@ class FindingEventKind(models.TextChoices):
     ASSIGNED = "assigned", "Assignee changed"
     TICKET_CHANGED = "ticket_changed", "Ticket changed"
     NOTE = "note", "Note"
+    ACCEPTED = "accepted", "Risk accepted"
+    ACCEPTANCE_ENDED = "acceptance_ended", "Risk acceptance ended"
 
 
-# Kinds a person's workflow writes (findings.services.workflow); the rest come from collection.
+# Kinds a person's decisions write (findings.services.workflow, risk acceptances); the rest come
+# from collection.
 WORKFLOW_EVENT_KINDS: tuple[str, ...] = (
     FindingEventKind.STATUS_CHANGED,
     FindingEventKind.ASSIGNED,
     FindingEventKind.TICKET_CHANGED,
     FindingEventKind.NOTE,
+    FindingEventKind.ACCEPTED,
+    FindingEventKind.ACCEPTANCE_ENDED,
 )
 
 

@@ -11,8 +11,9 @@ from typing import Any
 
 import django_filters as filters
 from django.db import connections
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from accounts.ous import OU_ID_PATTERN, accounts_under_ous
 from core.db import ILikeContains
 from core.filters import (
     ChoicesFilter,
@@ -30,9 +31,31 @@ from findings.choices import (
     Severity,
     VulnerabilityType,
 )
-from findings.models import SEARCH_FIELDS, Finding, search_text
+
+# The events that resolve a finding: the rule of findings.governance.sla, shared, not restated.
+from findings.governance.sla import _RESOLVING_EVENTS, resolved_q, sla_breached_q
+from findings.models import SEARCH_FIELDS, Finding, FindingEvent, search_text
 
 UNCATEGORISED = "uncategorised"  # the category filter's name for findings without one
+
+
+def resolved_in(after: Any = None, before: Any = None) -> Q:
+    """Findings resolved now whose last resolution (findings.governance.sla's rule: our status set
+    to resolved, or AWS archiving it or no longer returning it) falls in [after, before): the
+    `resolved_after`/`resolved_before` filters and the report's resolved count. Written as two
+    semi-joins on the events' (kind, at) index rather than each finding's last event, so a
+    window costs what its events cost."""
+
+    def events(**at: Any) -> QuerySet[FindingEvent]:
+        return FindingEvent.objects.filter(_RESOLVING_EVENTS, finding=OuterRef("pk"), **at)
+
+    window = {"at__gte": after} if after is not None else {}
+    if before is not None:
+        window["at__lt"] = before
+    match = resolved_q() & Q(Exists(events(**window)))
+    if before is not None:
+        match &= ~Q(Exists(events(at__gte=before)))
+    return match
 
 
 class FindingOrderingFilter(filters.OrderingFilter):
@@ -59,6 +82,12 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
         pattern=r"\d{12}",
         message="An account id is 12 digits, not %(value)s.",
     )
+    ou = MultipleValueFilter(
+        method="filter_ou",
+        pattern=OU_ID_PATTERN,
+        message="Not an organisational unit id such as ou-ab12-cd34ef56 (or r-ab12): %(value)s.",
+        label="Organisational unit",
+    )
     region = MultipleValueFilter(
         pattern=r"[a-z]{2}(-[a-z]+)+-\d{1,2}",
         message="Not a region name such as us-east-1: %(value)s.",
@@ -70,6 +99,13 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
     type = filters.CharFilter(lookup_expr="startswith", max_length=255)
     q = filters.CharFilter(method="filter_q", max_length=200, label="Text")
     open = StrictBooleanFilter(method="filter_open", label="Open")
+    sla_breached = StrictBooleanFilter(method="filter_sla_breached", label="SLA breached")
+    risk_acceptance = MultipleValueFilter(
+        field_name="risk_acceptance_id",
+        pattern=r"[1-9]\d{0,17}",
+        message="A risk acceptance id: %(value)s is not one.",
+        label="Risk acceptance",
+    )
     remote_ip = filters.CharFilter(max_length=64)
     resource_type = filters.CharFilter(max_length=64)
     # Macie: where the data is, whether it is public, what it holds, who acted.
@@ -98,6 +134,12 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
     first_seen_before = TimeFilter(field_name="first_seen", lookup_expr="lte")
     last_seen_after = TimeFilter(field_name="last_seen", lookup_expr="gte")
     last_seen_before = TimeFilter(field_name="last_seen", lookup_expr="lte")
+    # Last resolved in this window (the report's "resolved"; findings.governance.sla's rule).
+    resolved_after = TimeFilter(method="filter_resolved", label="Resolved after")
+    resolved_before = TimeFilter(method="filter_resolved", label="Resolved before")
+    acceptance_expires_before = TimeFilter(
+        method="filter_acceptance_expires_before", label="Acceptance expires before"
+    )
     ordering = FindingOrderingFilter(
         fields=(
             ("updated_at", "updated_at"),
@@ -117,6 +159,33 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
     class Meta:
         model = Finding
         fields: list[str] = []
+
+    def filter_ou(self, qs: QuerySet[Finding], name: str, value: list[str]) -> QuerySet:
+        """Findings of the accounts in these OUs or any OU under them: their ids read first (a
+        few dozen), so the planner sees a list of accounts, as it does for a person's scope."""
+        if not value:
+            return qs
+        return qs.filter(account__in=list(accounts_under_ous(value).values_list("pk", flat=True)))
+
+    def filter_resolved(self, qs: QuerySet[Finding], name: str, value: Any) -> QuerySet:
+        """Findings last resolved in [resolved_after, resolved_before) (both bounds read here,
+        once, so they hold for the same resolution)."""
+        data = self.form.cleaned_data
+        if value is None or (name == "resolved_before" and data.get("resolved_after")):
+            return qs
+        return qs.filter(resolved_in(data.get("resolved_after"), data.get("resolved_before")))
+
+    def filter_acceptance_expires_before(
+        self, qs: QuerySet[Finding], name: str, value: Any
+    ) -> QuerySet[Finding]:
+        """Accepted findings whose live risk acceptance expires by `value`."""
+        if value is None:
+            return qs
+        return qs.filter(
+            status=FindingStatus.ACCEPTED,
+            risk_acceptance__ended_at__isnull=True,
+            risk_acceptance__expires_at__lte=value,
+        )
 
     def filter_category(self, qs: QuerySet[Finding], name: str, value: list[str]) -> QuerySet:
         if not value:
@@ -183,3 +252,10 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
             return qs
         is_open = Q(aws_state=AwsState.ACTIVE, status__in=OPEN_STATUSES)
         return qs.filter(is_open) if value else qs.exclude(is_open)
+
+    def filter_sla_breached(self, qs: QuerySet[Finding], name: str, value: bool | None) -> QuerySet:
+        """true: open past the severity's SLA (findings.governance.sla); false: every other."""
+        if value is None:
+            return qs
+        late = sla_breached_q()
+        return qs.filter(late) if value else qs.exclude(late)

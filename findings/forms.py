@@ -10,9 +10,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from accounts.models import AccessProfile, AwsAccount
+from accounts.models import AccessProfile, AwsAccount, OrganizationalUnit
+from accounts.ous import ou_label
 from core.filters import CommaSeparatedWidget
-from findings.choices import FindingStatus
+from findings.choices import WORKFLOW_STATUS_CHOICES, FindingStatus
 from findings.filtersets import FindingFilterSet
 from findings.services.workflow import NOTE_MAX_LENGTH, TICKET_REF_MAX_LENGTH
 
@@ -57,9 +58,14 @@ class CommaSeparatedSelect(forms.Select):
         return CommaSeparatedWidget().value_from_datadict(data, files, name)
 
 
-def finding_filter_form(data: Any, *, accounts: Iterable[AwsAccount]) -> forms.Form:
+def finding_filter_form(
+    data: Any,
+    *,
+    accounts: Iterable[AwsAccount],
+    ous: Iterable[OrganizationalUnit] = (),
+) -> forms.Form:
     """The FindingFilterSet's own form, bound to `data`, with widgets for a page: checkboxes for the
-    enums, the person's accounts to choose from, the sort orders by name."""
+    enums, the person's accounts and OUs to choose from, the sort orders by name."""
     form = FindingFilterSet(data=data, queryset=None, every_filter=True).form  # type: ignore[arg-type]
     fields = form.fields
     for name in ("severity", "source", "status", "aws_state"):
@@ -68,8 +74,14 @@ def finding_filter_form(data: Any, *, accounts: Iterable[AwsAccount]) -> forms.F
         choices=[(a.account_id, f"{a.account_id} {a.name}".strip()) for a in accounts],
         attrs={"size": 4},
     )
+    fields["ou"].widget = CommaSeparatedSelect(
+        choices=[("", "Every OU")] + [(u.ou_id, ou_label(u)) for u in ous]
+    )
     fields["open"].widget = forms.Select(
         choices=[("", "Any state"), ("true", "Open only"), ("false", "Not open")]
+    )
+    fields["sla_breached"].widget = forms.Select(
+        choices=[("", "Any"), ("true", "Breached"), ("false", "Not breached")]
     )
     fields["ordering"].widget = CommaSeparatedSelect(choices=ORDERINGS)
     fields["q"].widget.attrs.update(
@@ -92,6 +104,7 @@ def finding_filter_form(data: Any, *, accounts: Iterable[AwsAccount]) -> forms.F
         "q": "Text",
         "type": "Type",
         "open": "Open",
+        "sla_breached": "SLA",
         "ordering": "Sort",
         "updated_since": "Changed since",
         "first_seen_after": "First seen after",
@@ -120,7 +133,7 @@ def assignable_people(*, account: AwsAccount | None = None) -> QuerySet[Any]:
 class WorkflowForm(forms.Form):
     """Status, assignee, ticket reference and a note for one finding."""
 
-    status = forms.ChoiceField(choices=FindingStatus.choices)
+    status = forms.ChoiceField(choices=WORKFLOW_STATUS_CHOICES)
     assignee = forms.ChoiceField(required=False, label="Assignee")
     ticket_ref = forms.CharField(
         required=False, max_length=TICKET_REF_MAX_LENGTH, label="Ticket reference"
@@ -132,11 +145,26 @@ class WorkflowForm(forms.Form):
         help_text="Kept in the history with your name.",
     )
 
-    def __init__(self, *args: Any, people: Iterable[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, people: Iterable[Any], current_status: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [("", "Nobody")] + [
             (p.get_username(), p.get_username()) for p in people
         ]
+        if current_status == FindingStatus.ACCEPTED:
+            # Kept as it is unless a person chooses another status (a rule sets it, not a person).
+            self.fields["status"].choices = [
+                (FindingStatus.ACCEPTED.value, FindingStatus.ACCEPTED.label),
+                *WORKFLOW_STATUS_CHOICES,
+            ]
+
+    def changes(self) -> dict[str, Any]:
+        """The service's arguments: an accepted finding's status is left as it is."""
+        data = dict(self.cleaned_data)
+        if data.get("status") == FindingStatus.ACCEPTED:
+            data["status"] = None
+        return data
 
 
 class IdsField(forms.Field):
@@ -159,7 +187,7 @@ class BulkWorkflowForm(forms.Form):
     """A new status (and an optional note) for the findings ticked on the list."""
 
     ids = IdsField(label="Findings")
-    status = forms.ChoiceField(choices=[("", "Set status…"), *FindingStatus.choices])
+    status = forms.ChoiceField(choices=[("", "Set status…"), *WORKFLOW_STATUS_CHOICES])
     note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH)
     next = forms.CharField(required=False, max_length=4000)
 

@@ -12,7 +12,7 @@ Status and activity, from our workflow `status` first, then AWS's `aws_state`:
 | open                         | active                    | 1 New              | 1 Create / 2 Update |
 | acknowledged                 | active                    | 2 In Progress      | 2 Update      |
 | resolved                     | any                       | 4 Resolved         | 3 Close       |
-| suppressed, false_positive   | any                       | 3 Suppressed       | 3 Close       |
+| suppressed, false_positive, accepted | any               | 3 Suppressed       | 3 Close       |
 | open, acknowledged           | archived, suppressed      | 3 Suppressed       | 3 Close       |
 | open, acknowledged           | closed, gone              | 4 Resolved         | 3 Close       |
 
@@ -21,7 +21,7 @@ closed exactly when the finding is not open (aws_state active and status open or
 AWS archives a GuardDuty or Macie finding when someone (or a suppression rule) dismisses it:
 Suppressed; Inspector closes a finding once it is remediated, and a finding AWS stopped returning is
 over: Resolved. OCSF's "false positive" is a kind of Suppressed ("reviewed, determined to be benign
-or a false positive"); `status_detail` keeps both of our words.
+or a false positive"), and so is an accepted risk; `status_detail` keeps both of our words.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ CLOSED_BY_STATUS: dict[str, int] = {
     FindingStatus.RESOLVED: STATUS_RESOLVED,
     FindingStatus.SUPPRESSED: STATUS_SUPPRESSED,
     FindingStatus.FALSE_POSITIVE: STATUS_SUPPRESSED,
+    FindingStatus.ACCEPTED: STATUS_SUPPRESSED,  # an accepted risk: reviewed, left as it is
 }
 CLOSED_BY_AWS_STATE: dict[str, int] = {
     AwsState.ARCHIVED: STATUS_SUPPRESSED,

@@ -12,17 +12,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from accounts.ous import ou_list_for_user
 from accounts.selectors import (
     account_ids_for_user,
     account_list_for_user,
     collection_run_list_for_user,
 )
-from findings.choices import FindingSource, Severity
+from findings.choices import FindingSource, FindingStatus, Severity
+from findings.governance.sla import sla_breached_q, sla_days
 from findings.models import Finding, FindingDailyCount
 from findings.selectors import User, finding_list_for_user, open_counts
 
@@ -56,12 +58,22 @@ class FindingOverview:
     newest: list[Finding] = field(default_factory=list)
     newest_url: str = ""
     as_of: Any = None  # the last successful collection of a findings source
+    sla_breached: int = 0
+    sla_breached_url: str = ""
+    sla_by_account: list[dict[str, Any]] = field(default_factory=list)  # account, count, url
+    sla_days: dict[str, int] = field(default_factory=dict)
+    accepted: int = 0  # status accepted: not open, counted apart
+    accepted_url: str = ""
 
 
-def finding_overview_for_user(*, user: User, today: date | None = None) -> FindingOverview:
-    """The overview of the findings `user` may see (nothing for a person without access)."""
+def finding_overview_for_user(
+    *, user: User, today: date | None = None, heatmap_by: str = "account"
+) -> FindingOverview:
+    """The overview of the findings `user` may see (nothing for a person without access); the
+    heatmap's rows are accounts, or OUs when `heatmap_by` is "ou"."""
     today = today or timezone.localdate()
-    open_findings = finding_list_for_user(user=user).open().order_by()
+    visible = finding_list_for_user(user=user)  # the scope is read once, here
+    open_findings = visible.open().order_by()
     counts = open_counts(user=user, by=("account__account_id", "severity", "type"))
     cells_by: Counter[tuple[str, str]] = Counter()
     for row in counts:
@@ -82,7 +94,7 @@ def finding_overview_for_user(*, user: User, today: date | None = None) -> Findi
         }
         for s in Severity
     ]
-    overview.heatmap = _heatmap(user, cells)
+    overview.heatmap = _heatmap_by_ou(user, cells) if heatmap_by == "ou" else _heatmap(user, cells)
     overview.top_types = _top_types(counts)
     overview.trend = _trend(user, today, by_severity)
     overview.newest = list(
@@ -95,7 +107,32 @@ def finding_overview_for_user(*, user: User, today: date | None = None) -> Findi
         open="true", severity="critical,high", ordering="-first_seen"
     )
     overview.as_of = findings_as_of(user=user)
+    _governance(visible, overview)
     return overview
+
+
+def _governance(visible: QuerySet[Finding], overview: FindingOverview) -> None:
+    """SLA breaches (in all and per account) and accepted risks, each with the list it counts."""
+    overview.sla_days = sla_days()
+    late = (
+        visible.filter(sla_breached_q(days=overview.sla_days))
+        .order_by()
+        .values("account__account_id", "account__name")
+        .annotate(n=Count("account"))  # read from finding_open_sla alone (it covers account)
+    )
+    overview.sla_by_account = [
+        {
+            "account_id": row["account__account_id"],
+            "name": row["account__name"],
+            "count": row["n"],
+            "url": finding_list_url(sla_breached="true", account=row["account__account_id"]),
+        }
+        for row in sorted(late, key=lambda r: (-r["n"], r["account__account_id"]))
+    ]
+    overview.sla_breached = sum(row["count"] for row in overview.sla_by_account)
+    overview.sla_breached_url = finding_list_url(sla_breached="true")
+    overview.accepted = visible.filter(status=FindingStatus.ACCEPTED).order_by().count()
+    overview.accepted_url = finding_list_url(status=FindingStatus.ACCEPTED)
 
 
 def findings_as_of(*, user: User, sources: list[str] | None = None) -> Any:
@@ -122,6 +159,34 @@ def _heatmap(user: User, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for account in accounts.only("account_id", "name")
         for s in Severity
     ]
+
+
+def _heatmap_by_ou(user: User, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every OU the person sees x every band: each cell counts the accounts in the OU and every
+    OU under it, as the list its URL opens (`ou` takes in sub-OUs)."""
+    path_of = dict(
+        account_list_for_user(user=user)
+        .filter(ou__isnull=False)
+        .values_list("account_id", "ou__path")
+    )
+    rows = []
+    for unit, _accounts in ou_list_for_user(user=user):
+        under = {a for a, path in path_of.items() if path.startswith(unit.path)}
+        counts: Counter[str] = Counter()
+        for cell in cells:
+            if cell["account__account_id"] in under:
+                counts[cell["severity"]] += cell["n"]
+        rows += [
+            {
+                "account_id": unit.ou_id,
+                "name": f"{unit.name}",
+                "severity": s.value,
+                "count": counts[s.value],
+                "url": finding_list_url(open="true", ou=unit.ou_id, severity=s.value),
+            }
+            for s in Severity
+        ]
+    return rows
 
 
 def _top_types(counts: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -41,9 +41,16 @@ def finding_get_for_user(*, user: User, pk: int) -> Finding | None:
     return finding_list_for_user(user=user).filter(pk=pk).first()
 
 
-def open_counts(*, user: User, by: tuple[str, ...], sources: list[str] | None = None) -> list[dict]:
-    """Open findings of the accounts `user` may see, grouped by `by` (any of account__account_id,
-    account__name, source, severity, category, type): rows of those keys and `n`.
+def open_counts(
+    *,
+    user: User,
+    by: tuple[str, ...],
+    sources: list[str] | None = None,
+    accounts: list[int] | None = None,
+) -> list[dict]:
+    """Open findings of the accounts `user` may see (of those among `accounts`, primary keys, when
+    given), grouped by `by` (any of account__account_id, account__name, source, severity,
+    category, type): rows of those keys and `n`.
 
     On PostgreSQL read from the counts the database keeps (findings.models.FindingOpenCount),
     so the overview and summary cost the same at a million findings as at ten; elsewhere counted
@@ -53,10 +60,14 @@ def open_counts(*, user: User, by: tuple[str, ...], sources: list[str] | None = 
         live = finding_list_for_user(user=user).open().order_by()
         if sources:
             live = live.filter(source__in=sources)
+        if accounts is not None:
+            live = live.filter(account__in=accounts)
         return list(live.values(*by).annotate(n=Count("id")))
     kept = scoped_to_user(FindingOpenCount.objects.all(), user=user)
     if sources:
         kept = kept.filter(source__in=sources)
+    if accounts is not None:
+        kept = kept.filter(account__in=accounts)
     rows = kept.order_by().values(*by).annotate(n=Sum("n")).filter(n__gt=0)
     return [
         {**row, "category": row["category"] or None} if "category" in row else row for row in rows

@@ -8,6 +8,7 @@ from datetime import date
 from celery import shared_task
 
 from accounts.models import AwsAccount
+from findings.governance.acceptance import risk_acceptances_expire
 from findings.services import finding_history_snapshot
 
 
@@ -21,3 +22,10 @@ def finding_history_snapshot_task(day: str | None = None) -> int:
         day=date.fromisoformat(day) if day else None,
         accounts=list(AwsAccount.objects.filter(retired_at__isnull=True)),
     )
+
+
+@shared_task(name="findings.expire_risk_acceptances")
+def risk_acceptances_expire_task() -> int:
+    """End the risk acceptances past their expiry (their findings reopen); returns how many
+    findings reopened. Hourly (config.celery), and at the start of every collect."""
+    return risk_acceptances_expire()

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 
 from findings import views
 from findings.categories import views as category_views
+from findings.governance import views as governance_views
 from findings.inspector import views as inspector_views
 
 app_name = "findings"
@@ -20,6 +21,22 @@ urlpatterns = [
         views.finding_workflow,
         name="finding_workflow",
     ),
+    re_path(
+        r"^findings/(?P<pk>[0-9]{1,18})/accept-risk/$",
+        governance_views.finding_accept_risk,
+        name="finding_accept_risk",
+    ),
+    path(
+        "risk-acceptances/",
+        governance_views.risk_acceptance_list,
+        name="risk_acceptance_list",
+    ),
+    re_path(
+        r"^risk-acceptances/(?P<pk>[0-9]{1,18})/delete/$",
+        governance_views.risk_acceptance_delete_view,
+        name="risk_acceptance_delete",
+    ),
+    path("sla/", governance_views.sla, name="sla"),
     path("categories/", category_views.category_list, name="categories"),
     path("macie/", category_views.macie, name="macie"),
     path("inspector/", inspector_views.inspector_report, name="inspector_report"),

@@ -17,12 +17,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.ous import ous_above
 from accounts.selectors import account_list_for_user
 from core.charts import figure_json
 from core.csvstream import csv_response
 from core.keyset import count_capped, keyset_page
 from findings import charts
-from findings.choices import WORKFLOW_EVENT_KINDS, FindingStatus
+from findings.choices import WORKFLOW_EVENT_KINDS, WORKFLOW_STATUS_CHOICES, FindingStatus
 from findings.details import finding_actor_facts
 from findings.export import finding_csv_lines
 from findings.forms import (
@@ -32,6 +33,9 @@ from findings.forms import (
     assignable_people,
     finding_filter_form,
 )
+from findings.governance.acceptance import ACCEPT_PERMISSION
+from findings.governance.forms import AcceptRiskForm
+from findings.governance.sla import with_sla
 from findings.overview import finding_overview_for_user
 from findings.selectors import finding_get_for_user, finding_list_for_user
 from findings.services.workflow import (
@@ -99,10 +103,11 @@ def _sort_links(filters: QueryDict) -> dict[str, dict[str, str]]:
 def finding_list(request: HttpRequest) -> HttpResponse:
     """Findings of the person's accounts, filtered by the API's FilterSet, in keyset pages."""
     filters = _filters(request.GET)
-    form = finding_filter_form(filters, accounts=account_list_for_user(user=request.user))
+    accounts = list(account_list_for_user(user=request.user).select_related("ou"))
+    form = finding_filter_form(filters, accounts=accounts, ous=ous_above(accounts))
     context: dict[str, Any] = {"form": form, "filters": filters.urlencode()}
     try:
-        findings = (
+        findings = with_sla(
             finding_list_for_user(user=request.user, filters=filters)
             .select_related(None)
             .select_related("account")
@@ -119,7 +124,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         api_url=f"{reverse('api:finding-list')}?{filters.urlencode()}",
         csv_url=f"{reverse('findings:finding_export')}?{filters.urlencode()}",
         can_change=request.user.has_perm(WORKFLOW_PERMISSION),
-        statuses=FindingStatus.choices,
+        statuses=WORKFLOW_STATUS_CHOICES,
     )
     return render(request, "findings/finding_list.html", context)
 
@@ -127,7 +132,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 def finding_export(request: HttpRequest) -> HttpResponseBase:
     """The list's findings, every page of them, as CSV, streamed as it is read."""
     try:
-        findings = finding_list_for_user(user=request.user, filters=_filters(request.GET))
+        findings = with_sla(finding_list_for_user(user=request.user, filters=_filters(request.GET)))
     except ValidationError as exc:
         return HttpResponse(
             "\n".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()),
@@ -189,6 +194,7 @@ def _detail(
                 "ticket_ref": finding.ticket_ref,
             },
             people=assignable_people(account=finding.account),
+            current_status=finding.status,
         )
     context = {
         "finding": finding,
@@ -198,6 +204,8 @@ def _detail(
         "history": [e for e in events if e.kind in WORKFLOW_EVENT_KINDS][::-1],
         "form": form,
         "can_change": can_change,
+        "can_accept": request.user.has_perm(ACCEPT_PERMISSION) and finding.is_open,
+        "accept_form": AcceptRiskForm(prefix="accept"),
     }
     return render(request, "findings/finding_detail.html", context, status=status)
 
@@ -209,12 +217,14 @@ def finding_workflow(request: HttpRequest, pk: int) -> HttpResponse:
     finding = finding_get_for_user(user=request.user, pk=pk)
     if finding is None:
         raise Http404("No such finding.")
-    form = WorkflowForm(request.POST, people=assignable_people(account=finding.account))
+    form = WorkflowForm(
+        request.POST,
+        people=assignable_people(account=finding.account),
+        current_status=finding.status,
+    )
     if form.is_valid():
         try:
-            changed = finding_workflow_update(
-                finding=finding, actor=request.user, **form.cleaned_data
-            )
+            changed = finding_workflow_update(finding=finding, actor=request.user, **form.changes())
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -227,13 +237,18 @@ def finding_workflow(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def overview(request: HttpRequest) -> HttpResponse:
-    """Open findings by severity over time, by account and severity, top types, newest worst."""
-    data = finding_overview_for_user(user=request.user)
+    """Open findings by severity over time, by account (or OU: ?heatmap=ou) and severity, top
+    types, newest worst."""
+    by = "ou" if request.GET.get("heatmap") == "ou" else "account"
+    data = finding_overview_for_user(user=request.user, heatmap_by=by)
     links = {row["severity"]: row["url"] for row in data.by_severity}
+    title = f"Open findings by {'organisational unit' if by == 'ou' else 'account'} and severity"
     context = {
         "data": data,
+        "heatmap_by": by,
+        "heatmap_title": title,
         "fig_trend": figure_json(charts.severity_trend_figure(data.trend, links=links)),
-        "fig_heatmap": figure_json(charts.severity_heatmap_figure(data.heatmap)),
+        "fig_heatmap": figure_json(charts.severity_heatmap_figure(data.heatmap, title=title)),
         "fig_types": figure_json(charts.top_types_figure(data.top_types)),
         "open_url": reverse("findings:finding_list") + "?open=true",
     }

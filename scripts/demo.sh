@@ -32,6 +32,8 @@ LOGIN=$(python manage.py seed_demo)
 # The organisation's members, found and checked through the real code path, then collected.
 python manage.py discover_accounts --check
 python manage.py collect
+# A month of triage history (resolutions, daily counts, risk acceptances): trends and SLAs show shapes.
+python manage.py seed_demo_history
 echo
 echo "  Watchpost demo: http://127.0.0.1:${PORT}/"
 echo "  ${LOGIN}"

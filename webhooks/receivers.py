@@ -13,6 +13,7 @@ from costs.models import Budget, CostAnomaly
 from costs.selectors import anomaly_redact
 from costs.signals import anomaly_created, budget_alarm
 from findings.api.serializers import FindingSerializer
+from findings.governance.sla import with_sla
 from findings.models import Finding
 from findings.signals import finding_changed
 from webhooks.choices import WebhookEvent
@@ -41,7 +42,7 @@ def on_finding_changed(sender: Any, kind: str, finding_ids: list[int], **_: Any)
         return
     for start in range(0, len(finding_ids), _CHUNK):
         findings = (
-            Finding.objects.filter(pk__in=finding_ids[start : start + _CHUNK])
+            with_sla(Finding.objects.filter(pk__in=finding_ids[start : start + _CHUNK]))
             .select_related("account", "assignee", "vulnerability")
             .defer("raw")
             .order_by("pk")

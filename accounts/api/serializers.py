@@ -90,3 +90,15 @@ class AwsAccountWriteSerializer(serializers.Serializer):
         required=False,
         help_text="Mark this account as the payer (unmarking any other) or unmark it.",
     )
+
+
+class OrganizationalUnitSerializer(serializers.Serializer):
+    """A root or OU the caller sees: its id, name, parent, and the accounts directly in it that the
+    caller sees (docs/api.md, Organisational units)."""
+
+    id = serializers.CharField(help_text="AWS's ou-... id, or r-... for the root.")
+    name = serializers.CharField()
+    parent = serializers.CharField(  # type: ignore[assignment]  # DRF pops declared fields
+        allow_null=True, help_text="The parent's id; null for the root."
+    )
+    accounts = serializers.ListField(child=serializers.CharField(), help_text="12-digit ids.")

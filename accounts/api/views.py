@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -17,9 +17,11 @@ from accounts.api.serializers import (
     AwsAccountSerializer,
     AwsAccountWriteSerializer,
     CollectionRunSerializer,
+    OrganizationalUnitSerializer,
 )
 from accounts.filtersets import CollectionRunFilterSet
 from accounts.models import AwsAccount, CollectionRun
+from accounts.ous import OU_ID_PATTERN, ou_list_for_user
 from accounts.selectors import account_list_for_user, collection_run_list_for_user
 from accounts.services import account_save, account_set_payer
 from core.api.mixins import EncodedListMixin
@@ -94,3 +96,34 @@ class CollectionRunViewSet(EncodedListMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[CollectionRun]:
         return collection_run_list_for_user(user=self.request.user)
+
+
+class OrganizationalUnitViewSet(viewsets.ViewSet):
+    """The organisation's root and OUs the caller sees (those holding, in them or below, an
+    account the caller sees, or granted to them), parents before children; `accounts` lists only
+    the caller's accounts. Kept current by discovery."""
+
+    lookup_field = "ou_id"
+    lookup_value_regex = OU_ID_PATTERN
+
+    def _rows(self, request: Request) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": unit.ou_id,
+                "name": unit.name,
+                "parent": unit.parent.ou_id if unit.parent else None,
+                "accounts": accounts,
+            }
+            for unit, accounts in ou_list_for_user(user=request.user)
+        ]
+
+    @extend_schema(responses={200: OrganizationalUnitSerializer(many=True)})
+    def list(self, request: Request) -> Response:
+        return Response(OrganizationalUnitSerializer(self._rows(request), many=True).data)
+
+    @extend_schema(responses={200: OrganizationalUnitSerializer})
+    def retrieve(self, request: Request, ou_id: str) -> Response:
+        for row in self._rows(request):
+            if row["id"] == ou_id:
+                return Response(OrganizationalUnitSerializer(row).data)
+        raise NotFound("No such organisational unit.")

@@ -37,6 +37,17 @@ __all__ = [
 ]
 
 
+# The demo's OU tree: Workloads (Production; Non-production: Staging) and Data (Data Lake); the
+# management account stays in the root, as AWS advises.
+def _seed_ous(world: World) -> None:
+    assert world.org is not None
+    root = world.org.root_id
+    workloads = world.add_ou(root, "Workloads")
+    world.move_account("222222222222", world.add_ou(workloads, "Production"))
+    world.move_account("333333333333", world.add_ou(workloads, "Non-production"))
+    world.move_account("444444444444", world.add_ou(root, "Data"))
+
+
 def build_demo_world(
     hub_account_id: str = MANAGEMENT, seed: int = 20240514, now: datetime | None = None
 ) -> World:
@@ -55,6 +66,7 @@ def build_demo_world(
             joined_at=world.clock().replace(microsecond=0) - (costs.days(900 - 200 * index)),
         )
         world.add_role(account_id, ROLE_NAME, external_id=EXTERNAL_ID)
+    _seed_ous(world)
     findings.seed_guardduty(world, rng)
     findings.seed_macie(world)
     findings.seed_inspector(world)

@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.encoder import Computed, RowEncoder
 from core.api.serializers import BlankChoicesModelSerializer
+from findings.governance.sla import sla_due_of
 from findings.models import Finding, FindingEvent, FindingVulnerability, console_url
 
 FINDING_FIELDS = [
@@ -49,6 +51,8 @@ FINDING_FIELDS = [
     "aws_created_at",
     "aws_updated_at",
     "created_at",
+    "sla_due",
+    "sla_breached",
 ]
 
 
@@ -111,6 +115,24 @@ def _vulnerability_row(row: Mapping[str, Any]) -> dict[str, Any] | None:
     }
 
 
+_TIME = serializers.DateTimeField()
+
+
+def _time(value: Any) -> str | None:
+    return None if value is None else _TIME.to_representation(value)
+
+
+def _sla(instance: Finding) -> tuple[Any, bool]:
+    """(sla_due, sla_breached) as with_sla annotated them, or computed for a finding read
+    without them (a webhook's payload)."""
+    if hasattr(instance, "sla_breached"):
+        return instance.sla_due, bool(instance.sla_breached)  # type: ignore[attr-defined]
+    due = sla_due_of(
+        severity=instance.severity, first_seen=instance.first_seen, is_open=instance.is_open
+    )
+    return due, due is not None and due < timezone.now()
+
+
 class FindingSerializer(serializers.ModelSerializer):
     """A finding as lists show it (no payload, no history); `vulnerability` is null except for
     Inspector. Lists encode it from `values()` rows (core.api.encoder): a field that is not a
@@ -123,6 +145,9 @@ class FindingSerializer(serializers.ModelSerializer):
                 source=row["source"], region=row["region"], source_id=row["source_id"]
             ),
         ),
+        # Annotated by findings.governance.sla.with_sla (the list's queryset).
+        "sla_due": Computed(needs=("sla_due",), value=lambda row: _time(row["sla_due"])),
+        "sla_breached": Computed(needs=("sla_breached",), value=lambda row: row["sla_breached"]),
         "vulnerability": Computed(
             needs=(
                 "type",
@@ -139,12 +164,24 @@ class FindingSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, allow_null=True, help_text="A username, or null."
     )
     console_url = serializers.CharField(read_only=True)
+    sla_due = serializers.SerializerMethodField(
+        help_text="first_seen + the severity's SLA; null for informational and when not open."
+    )
+    sla_breached = serializers.SerializerMethodField(help_text="Open past its sla_due.")
     vulnerability = serializers.SerializerMethodField()
 
     class Meta:
         model = Finding
         fields = [*FINDING_FIELDS, "vulnerability"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_sla_due(self, instance: Finding) -> str | None:
+        return _time(_sla(instance)[0])
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_sla_breached(self, instance: Finding) -> bool:
+        return _sla(instance)[1]
 
     @extend_schema_field(VulnerabilitySerializer(allow_null=True))
     def get_vulnerability(self, instance: Finding) -> dict | None:

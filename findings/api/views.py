@@ -24,6 +24,7 @@ from findings.api.serializers import (
 )
 from findings.api.workflow import FindingWorkflowMixin
 from findings.filtersets import FindingFilterSet
+from findings.governance.sla import with_sla
 from findings.inspector.report import REPORT_FILTERS, inspector_report_for_user
 from findings.models import Finding
 from findings.selectors import (
@@ -47,7 +48,7 @@ class FindingViewSet(
     lookup_value_regex = r"\d{1,18}"
 
     def get_queryset(self) -> QuerySet[Finding]:
-        findings = finding_list_for_user(user=self.request.user)
+        findings = with_sla(finding_list_for_user(user=self.request.user))
         if self.action == "retrieve":
             return findings.prefetch_related("events")
         return findings.defer("raw")

@@ -24,7 +24,7 @@ from rest_framework.settings import api_settings
 
 from core.api.permissions import HasModelPermission
 from findings.api.serializers import FindingDetailSerializer
-from findings.choices import FindingStatus
+from findings.choices import WORKFLOW_STATUS_CHOICES
 from findings.models import Finding
 from findings.services.clock import finding_change_time
 from findings.services.workflow import (
@@ -71,7 +71,7 @@ class PreconditionFailed(APIException):
 class FindingWorkflowSerializer(serializers.Serializer):
     """What PATCH findings/{id}/ may change; anything else is refused naming the field."""
 
-    status = serializers.ChoiceField(choices=FindingStatus.choices, required=False)
+    status = serializers.ChoiceField(choices=WORKFLOW_STATUS_CHOICES, required=False)
     assignee = serializers.CharField(
         required=False,
         allow_blank=True,

@@ -54,6 +54,7 @@ __all__ = [
 # The findings list's parameters the report takes (findings.filtersets.FindingFilterSet).
 REPORT_FILTERS: tuple[str, ...] = (
     "account",
+    "ou",
     "region",
     "severity",
     "vulnerability_type",

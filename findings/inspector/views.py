@@ -16,7 +16,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AwsAccount
+from accounts.models import AwsAccount, OrganizationalUnit
+from accounts.ous import ou_label, ou_list_for_user
 from accounts.selectors import account_list_for_user
 from core.charts import figure_json
 from core.csvstream import csv_lines, csv_response
@@ -62,6 +63,7 @@ class InspectorReportForm(forms.Form):
     """The report's filters as the page shows them; the FilterSet checks them (400 naming one)."""
 
     account = forms.ChoiceField(required=False)
+    ou = forms.ChoiceField(required=False, label="Organisational unit")
     region = forms.CharField(required=False, max_length=32)
     severity = forms.MultipleChoiceField(
         required=False, choices=Severity.choices, widget=forms.CheckboxSelectMultiple
@@ -74,10 +76,19 @@ class InspectorReportForm(forms.Form):
     exploit_available = forms.ChoiceField(required=False, choices=YES_NO, label="Exploit")
     fix_available = forms.ChoiceField(required=False, choices=YES_NO, label="Fix")
 
-    def __init__(self, data: Any, *, accounts: QuerySet[AwsAccount]) -> None:
+    def __init__(
+        self,
+        data: Any,
+        *,
+        accounts: QuerySet[AwsAccount],
+        ous: Iterable[OrganizationalUnit] = (),
+    ) -> None:
         super().__init__(data)
         cast(forms.ChoiceField, self.fields["account"]).choices = [("", "All accounts")] + [
             (a.account_id, f"{a.account_id} {a.name}".strip()) for a in accounts
+        ]
+        cast(forms.ChoiceField, self.fields["ou"]).choices = [("", "Every OU")] + [
+            (u.ou_id, ou_label(u)) for u in ous
         ]
 
 
@@ -123,7 +134,9 @@ def _page(
     accounts = account_list_for_user(user=request.user)
     query = filters.urlencode()
     context: dict[str, Any] = {
-        "form": InspectorReportForm(filters, accounts=accounts),
+        "form": InspectorReportForm(
+            filters, accounts=accounts, ous=[u for u, _a in ou_list_for_user(user=request.user)]
+        ),
         "data": data,
         "errors": errors,
         "severities": REPORT_SEVERITIES,

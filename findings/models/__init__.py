@@ -7,6 +7,7 @@ from findings.models.finding import (
     console_url,
     search_text,
 )
+from findings.models.governance import RiskAcceptance, SlaPolicy
 from findings.models.history import (
     FindingChangeClock,
     FindingDailyCount,
@@ -25,6 +26,8 @@ __all__ = [
     "FindingQuerySet",
     "FindingVulnerability",
     "InspectorCoverage",
+    "RiskAcceptance",
+    "SlaPolicy",
     "console_url",
     "search_text",
 ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import F, Func, Value
+from django.db.models import F, Func, Q, Value
 from django.utils import timezone
 
 from accounts.models import AwsAccount
@@ -103,6 +103,15 @@ class Finding(models.Model):
     )
     ticket_ref = models.CharField(max_length=200, blank=True, default="")
     aws_state = models.CharField(max_length=16, choices=AwsState.choices, default=AwsState.ACTIVE)
+    # The live rule that accepted it (status `accepted`); null otherwise. Indexed by Meta.
+    risk_acceptance = models.ForeignKey(
+        "findings.RiskAcceptance",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="findings",
+        db_index=False,
+    )
 
     service_count = models.PositiveIntegerField(
         default=1, help_text="Occurrences AWS folded into this finding (GuardDuty Service.Count)."
@@ -187,6 +196,20 @@ class Finding(models.Model):
                 fields=["type"], opclasses=["varchar_pattern_ops"], name="finding_type_prefix"
             ),
             models.Index(fields=["remote_ip"], name="finding_remote_ip"),
+            # sla_breached (findings.governance.sla): open rows by severity and first_seen,
+            # covering the account (breaches per account are read from the index alone).
+            models.Index(
+                fields=["severity", "first_seen"],
+                include=["account"],
+                condition=Q(aws_state="active", status__in=["open", "acknowledged"]),
+                name="finding_open_sla",
+            ),
+            # A rule's findings (its `matched`, its expiry): only the accepted rows.
+            models.Index(
+                fields=["risk_acceptance"],
+                condition=Q(risk_acceptance__isnull=False),
+                name="finding_risk_acceptance",
+            ),
             models.Index(fields=["category"], name="finding_category"),
             models.Index(fields=["bucket"], name="finding_bucket"),
             models.Index(fields=["resource_id"], name="finding_resource"),

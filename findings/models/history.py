@@ -33,7 +33,11 @@ class FindingEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["finding", "at"], name="finding_event_at")]
+        indexes = [
+            models.Index(fields=["finding", "at"], name="finding_event_at"),
+            # What happened in a period (the report's resolved findings and time to resolve).
+            models.Index(fields=["kind", "at"], name="finding_event_kind_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.finding_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"

@@ -190,6 +190,10 @@ def _write(
     _history(created, changed, now)
     reopened = _reopen(changed, now)
     finding_vulnerability_write(pairs=[(pk, by_id[sid]) for pk, sid in written.items()])
+    # New (or reopened) findings a live risk acceptance matches are accepted at once.
+    from findings.governance.acceptance import risk_acceptances_apply  # it uses this package
+
+    risk_acceptances_apply(pks=[*created, *reopened], now=now)
     kinds = {pk: FindingChange.CREATED.value for pk in created}
     kinds |= {pk: finding_change_of_aws(_changes(old, new)) for pk, (old, new) in changed.items()}
     finding_changes_announce(kinds | dict.fromkeys(reopened, FindingChange.REOPENED.value))

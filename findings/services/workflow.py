@@ -21,6 +21,7 @@ from accounts.models import AwsAccount
 from findings.choices import (
     OPEN_STATUSES,
     REOPENABLE_STATUSES,
+    WORKFLOW_STATUSES,
     FindingEventKind,
     FindingStatus,
 )
@@ -165,8 +166,11 @@ def _validate(
     note: str | None,
 ) -> _Change:
     errors: dict[str, str] = {}
-    if status is not None and status not in FindingStatus.values:
-        errors["status"] = f"Not a status: {str(status)[:40]}. One of {', '.join(FindingStatus)}."
+    if status is not None and status not in WORKFLOW_STATUSES:
+        errors["status"] = (
+            f"Not a status a person sets: {str(status)[:40]}. One of {', '.join(WORKFLOW_STATUSES)}"
+            " (`accepted` comes from a risk acceptance)."
+        )
     person: tuple[AbstractBaseUser | None] | None = None
     if assignee is not None:
         try:

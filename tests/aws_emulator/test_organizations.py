@@ -50,3 +50,33 @@ def test_account_outside_any_org(emu: Emulator, world: World) -> None:
     world.hub_account_id = "999999999999"
     with pytest.raises(ClientError, match="AWSOrganizationsNotInUseException"):
         boto3.client("organizations").describe_organization()
+
+
+def test_the_ou_tree_pages_by_20_and_refuses_unknown_parents(emu: Emulator, world: World) -> None:
+    client = boto3.client("organizations")
+    root = client.list_roots()["Roots"][0]
+    assert root["Id"] == world.org.root_id and root["Arn"].endswith(f"/{root['Id']}")
+    workloads = world.add_ou(root["Id"], "Workloads")
+    for i in range(23):
+        world.add_ou(workloads, f"team {i:02d}")
+    pages = list(
+        client.get_paginator("list_organizational_units_for_parent").paginate(ParentId=workloads)
+    )
+    assert [len(p["OrganizationalUnits"]) for p in pages] == [20, 3]
+    unit = pages[0]["OrganizationalUnits"][0]
+    assert unit["Path"] == f"{world.org.org_id}/{root['Id']}/{workloads}/{unit['Id']}/"
+    world.move_account(PROD, unit["Id"])
+    listed = client.list_accounts_for_parent(ParentId=unit["Id"])["Accounts"]
+    assert [a["Id"] for a in listed] == [PROD]
+    assert PROD not in [
+        a["Id"] for a in client.list_accounts_for_parent(ParentId=root["Id"])["Accounts"]
+    ]
+    assert client.list_parents(ChildId=PROD)["Parents"] == [
+        {"Id": unit["Id"], "Type": "ORGANIZATIONAL_UNIT"}
+    ]
+    with pytest.raises(ClientError, match="ParentNotFoundException"):
+        client.list_accounts_for_parent(ParentId="ou-zzzz-zzzzzzzz")
+    with pytest.raises(ClientError, match="InvalidInputException"):
+        client.list_organizational_units_for_parent(ParentId="' OR 1=1")
+    with pytest.raises(ClientError, match="AccessDeniedException"):
+        session_for(PROD).client("organizations").list_roots()

@@ -37,6 +37,10 @@ NOT_PAGES = {
     "account_payer",  # POST only
     "hub_principal_refresh",  # POST only
     "account_role_template",  # a YAML download
+    "report_export",  # a CSV download
+    "digest_toggle",  # POST only
+    "finding_accept_risk",  # POST only
+    "risk_acceptance_delete",  # POST only
 }
 
 
@@ -52,6 +56,15 @@ def _first_pk(model_name: str, **filters: Any) -> Callable[[], dict[str, Any]]:
         return {"pk": obj.pk}
 
     return kwargs
+
+
+def _first_ou() -> str:
+    """An OU of the demo organisation that holds accounts below it (Workloads)."""
+    from accounts.models import OrganizationalUnit
+
+    unit = OrganizationalUnit.objects.filter(name="Workloads").first()
+    assert unit is not None, "the demo data has no Workloads OU"
+    return unit.ou_id
 
 
 # How to fill each parametrised page from the demo data.
@@ -72,6 +85,8 @@ NOT_FOUND_PATH = "/no-such-page/"
 EXTRA_PATHS: list[Callable[[], str]] = [
     lambda: reverse("findings:finding_list") + "?severity=critical&severity=high&open=true",
     lambda: reverse("findings:finding_detail", kwargs=_first_pk("Finding", source="inspector")()),
+    lambda: reverse("reports:report") + "?period=month&ou=" + _first_ou(),
+    lambda: reverse("findings:overview") + "?heatmap=ou",
     lambda: NOT_FOUND_PATH,
 ]
 

@@ -19,7 +19,9 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import AwsAccount
+from accounts.ous import organization_ou_sync
 from accounts.services import account_upsert
+from findings.governance.demo import demo_history_seed
 from findings.models import Finding
 from findings.services import finding_upsert_many
 from tests.browser import pages
@@ -65,7 +67,9 @@ def demo(emulator: Any, aws_world: Any, alice: Any) -> Any:
             name=name,
         )
     AwsAccount.objects.filter(account_id="111111111111").update(is_payer=True)
+    organization_ou_sync(management=AwsAccount.objects.get(account_id="111111111111"))
     call_command("collect", stdout=StringIO())
+    demo_history_seed(actor=alice)  # accepted risks, resolutions: the governance pages filled
     return aws_world
 
 

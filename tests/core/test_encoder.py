@@ -18,6 +18,7 @@ from core.api.encoder import RowEncoder, encoder_for
 from costs.api.serializers import BudgetSerializer, CostAnomalySerializer
 from costs.models import Budget, CostAnomaly
 from findings.api.serializers import FindingSerializer
+from findings.governance.sla import with_sla
 from findings.models import Finding, FindingVulnerability
 from principals.api.serializers import PrincipalSerializer
 from principals.models import Principal
@@ -32,9 +33,12 @@ def as_json(data):
     return json.loads(json.dumps(data, cls=JSONEncoder))
 
 
-def both(serializer_class, queryset):
+def both(serializer_class, queryset, *, rows_from=None):
+    """The encoder's rows (of `rows_from`, default `queryset`) and the serializer's output."""
     encoder = RowEncoder(serializer_class)
-    rows = queryset.order_by("pk").values(*encoder.columns)
+    rows = (
+        (rows_from if rows_from is not None else queryset).order_by("pk").values(*encoder.columns)
+    )
     return (
         as_json(encoder.encode(rows)),
         as_json(serializer_class(queryset.order_by("pk"), many=True).data),
@@ -80,7 +84,10 @@ def varied(store, account_a, account_b):
 
 
 def test_findings_encode_as_the_serializer_answers(varied):
-    encoded, serialized = both(FindingSerializer, Finding.objects.all())
+    # The list's rows carry the database's sla_due; plain instances compute it in Python.
+    encoded, serialized = both(
+        FindingSerializer, Finding.objects.all(), rows_from=with_sla(Finding.objects.all())
+    )
     assert len(encoded) == 3
     assert encoded == serialized
     assert {row["vulnerability"] is None for row in encoded} == {True, False}
@@ -89,7 +96,7 @@ def test_findings_encode_as_the_serializer_answers(varied):
 
 def test_times_follow_the_active_zone_as_drf_does(varied):
     with dj_timezone.override("Asia/Kolkata"):
-        encoded, serialized = both(FindingSerializer, Finding.objects.all())
+        encoded, serialized = both(FindingSerializer, with_sla(Finding.objects.all()))
     assert encoded == serialized
     assert encoded[1]["first_seen"].endswith("+05:30")
 
@@ -97,6 +104,7 @@ def test_times_follow_the_active_zone_as_drf_does(varied):
 def test_the_api_list_is_the_serializer_output(alice, varied):
     body = bearer_client(alice).get("/api/v1/findings/", {"ordering": "id"}).json()
     expected = as_json(FindingSerializer(Finding.objects.order_by("id"), many=True).data)
+    assert any(row["sla_breached"] for row in expected)  # first seen in 2024
     assert body["results"] == expected
 
 

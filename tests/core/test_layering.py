@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = {"accounts", "core", "findings", "principals", "costs", "webhooks", "config"}
+OURS = {"accounts", "core", "findings", "principals", "costs", "webhooks", "reports", "config"}
 ALLOWED = {
     "core": set(),
     "accounts": {"core"},
@@ -17,6 +17,7 @@ ALLOWED = {
     "principals": {"accounts", "core", "findings"},
     "costs": {"accounts", "core", "findings"},  # an anomaly's findings, read lazily
     "webhooks": {"accounts", "core", "findings", "costs"},
+    "reports": {"accounts", "core", "findings", "costs"},  # reads both through their selectors
 }
 
 

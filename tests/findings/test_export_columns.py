@@ -31,6 +31,6 @@ def test_every_csv_cell_says_what_the_api_says(client, alice, store, account_a):
     for name in CSV_COLUMNS:
         value = api[name]
         expected = "" if value is None else str(value)
-        if name.endswith(("_at", "_seen")) and value:  # ISO 8601 both, DRF writes Z for UTC
+        if name.endswith(("_at", "_seen", "_due")) and value:  # ISO 8601 both, DRF writes Z
             expected = expected.replace("Z", "+00:00")
         assert (name, row[name]) == (name, expected)

@@ -440,6 +440,8 @@ def overview_links(data) -> list[tuple[int, str]]:
     numbers += [(row["count"], row["url"]) for row in data.by_severity]
     numbers += [(cell["count"], cell["url"]) for cell in data.heatmap]
     numbers += [(row["count"], row["url"]) for row in data.top_types]
+    numbers += [(data.sla_breached, data.sla_breached_url), (data.accepted, data.accepted_url)]
+    numbers += [(row["count"], row["url"]) for row in data.sla_by_account]
     return numbers
 
 
@@ -517,5 +519,5 @@ def test_overview_hover_labels_and_ticks_are_escaped(alice, store, account_a):
 def test_overview_queries_are_pinned(alice, findings, django_assert_num_queries):
     client = client_for(alice)
     client.get(OVERVIEW)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(17):  # + SLA days, breaches by account, accepted
         client.get(OVERVIEW)

@@ -20,9 +20,9 @@ def _queries(new: int, changed: int, unchanged: int) -> int:
     """Queries of one chunk: its savepoint (2, inside the test's transaction), the clock (2),
     staging (create, empty; SQLite also loads with a query), the changing rows, the upsert;
     history when any row was written (SQLite: a query; PostgreSQL loads by COPY, which Django's
-    query log does not see)."""
+    query log does not see); the live risk acceptances when any row is new (none here)."""
     sqlite = connection.vendor == "sqlite"
-    count = 2 + 2 + 2 + (1 if sqlite else 0) + 1 + 1
+    count = 2 + 2 + 2 + (1 if sqlite else 0) + 1 + 1 + (1 if new else 0)
     if sqlite and (new or changed):
         count += 1
     return count

@@ -13,11 +13,12 @@ from accounts.organizations import (
     organization_discover,
     organization_find_management,
 )
+from accounts.ous import organization_ou_sync
 
 
 class Command(BaseCommand):
     """Add the organisation's new active accounts (disabled until checked), retire closed ones, flag
-    the payer; with --check, check each new account and enable those whose check passes."""
+    the payer, read the OU tree; with --check, check each new account and enable those whose check passes."""
 
     help = "Discover member accounts from the organisation's management account."
 
@@ -43,6 +44,18 @@ class Command(BaseCommand):
             self.stdout.write(f"administrator {source} {admin or 'none'}")
         self.stdout.write(
             f"payer {result.payer_id}; {len(result.added)} added, {len(result.retired)} retired"
+        )
+        try:
+            tree = organization_ou_sync(management=management)
+        except AwsError as exc:
+            raise CommandError(
+                f"Reading the OU tree from {management.account_id} failed: {exc}"
+            ) from exc
+        for account_id in tree.moved:
+            self.stdout.write(f"moved {account_id}")
+        self.stdout.write(
+            f"organisational units: {len(tree.added)} added, {len(tree.removed)} removed, "
+            f"{len(tree.moved)} accounts placed"
         )
 
     def _management(self, account_id: str | None) -> AwsAccount:
