@@ -338,3 +338,23 @@ def test_the_events_of_a_gone_finding_that_returns_say_so(gd_org):
     finding = Finding.objects.get()
     assert finding.aws_state == AwsState.ACTIVE
     assert finding.events.filter(kind=FindingEventKind.RETURNED).exists()
+
+
+def test_a_collect_costs_the_same_queries_for_3_findings_as_for_120(gd_org):
+    """Queries per target are fixed (the run, the cursor, a store per batch of 1,000, the gone
+    pass, the snapshot): none per finding, none per page of 50."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    add(gd_org, 1)
+    collect("--account", PROD)  # the first run also learns the hub's identity, once
+    add(gd_org, 3, account=STAGING)
+    with CaptureQueriesContext(connection) as few:
+        collect("--account", STAGING)
+    Finding.objects.filter(account__account_id=STAGING).delete()  # a first pass again
+    SyncCursor.objects.filter(account__account_id=STAGING).delete()
+    add(gd_org, 117, account=STAGING)
+    with CaptureQueriesContext(connection) as many:
+        lines = collect("--account", STAGING)
+    assert outcome(lines, STAGING)[:2] == ["ok", "new=120"]
+    assert len(many.captured_queries) == len(few.captured_queries) <= 45
