@@ -37,7 +37,7 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def stage_reset(fields: Sequence[Field]) -> None:
+def stage_reset(fields: Sequence[Field], table: str = STAGE) -> None:
     """Create (once per connection) and empty the staging table with the columns of `fields`.
 
     Temporary: it lives in this connection only; on PostgreSQL its rows also go at every commit.
@@ -47,9 +47,9 @@ def stage_reset(fields: Sequence[Field]) -> None:
     )
     suffix = " ON COMMIT DELETE ROWS" if _is_postgres() else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ({columns}){suffix}")
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({columns}){suffix}")
         # Inside an outer transaction (tests, a caller's atomic) the last chunk's rows are still here.
-        cursor.execute(f"DELETE FROM {STAGE}")  # noqa: S608 (our table name)
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (our table name)
 
 
 def fetched_reset() -> None:
