@@ -8,6 +8,8 @@ measured phase runs in a child process of its own, so that its peak RSS is its o
   INCLUDING ALL (same indexes and constraints): the baseline of the store.
 - store: finding_upsert_many over the same records, in the batches the sync uses (history events,
   categories, signals and all). Only the two writes are timed, not making the records.
+- inspector: N/10 Inspector package findings (recorded samples, each its own finding) stored the
+  same way, each with its vulnerability row.
 - collect: the whole cold `collect --source guardduty` through the real path (boto3 clients, STS,
   the emulator in-process with its request and response validation, botocore's parsing).
 - resync: `collect --source guardduty --full` again, nothing changed at AWS: every finding is
@@ -66,6 +68,8 @@ def run(n: int) -> list[dict[str, Any]]:
     copy = _child("copy", n, end)
     store = _child("store", n, end)
     store_ok = _store_sanity(n)
+    inspector = _child("inspector", n, end)
+    inspector_ok = _inspector_sanity(_inspector_n(n))
     _reset(findings=True)
     collect = _child("collect", n, end)
     sanity = _collect_sanity(n)
@@ -97,6 +101,16 @@ def run(n: int) -> list[dict[str, Any]]:
             store_ok["text"],
             "all still happen",
             store_ok["ok"] and store["announced"] == n,
+        ),
+        _row(
+            f"Store Inspector findings with their vulnerabilities ({_inspector_n(n):,})",
+            f"{_inspector_n(n) / inspector['seconds']:,.0f}/s ({inspector['seconds']:.1f} s; "
+            f"by CPU {_inspector_n(n) / (inspector['cpu'] + (inspector['db_cpu'] or 0)):,.0f}/s)"
+            f", {inspector_ok['text']}",
+            ">= 2,500/s, every vulnerability stored",
+            _inspector_n(n) / inspector["seconds"] >= 2500 and inspector_ok["ok"],
+            f"GuardDuty store: {n / store['seconds']:,.0f}/s",
+            (inspector["seconds"] / _inspector_n(n)) / (store["seconds"] / n),
         ),
         _row(
             "Cold `collect --source guardduty`, findings/s",
@@ -265,6 +279,23 @@ def _store_sanity(n: int) -> dict[str, Any]:
     }
 
 
+def _inspector_n(n: int) -> int:
+    """Inspector findings of the bench: a tenth of N (package findings are the bulk of a big
+    organisation's Inspector findings, each with its vulnerability row)."""
+    return max(100, n // 10)
+
+
+def _inspector_sanity(n: int) -> dict[str, Any]:
+    from findings.models import Finding, FindingVulnerability
+
+    stored = Finding.objects.filter(source="inspector").count()
+    vulnerabilities = FindingVulnerability.objects.count()
+    return {
+        "ok": stored == n and vulnerabilities == n,
+        "text": f"{stored:,} stored, {vulnerabilities:,} vulnerabilities",
+    }
+
+
 def _collect_sanity(n: int) -> dict[str, Any]:
     from django.db.models import Sum
 
@@ -411,6 +442,35 @@ def _phase_store(world: Any) -> dict[str, Any]:
     return {"seconds": seconds, "cpu": cpu}
 
 
+def _phase_inspector(n: int) -> dict[str, Any]:
+    """Inspector package findings (the emulator's recorded ListFindings items, each made a finding
+    of its own), stored in the sync's batches; their records made outside the timing."""
+    import json as _json
+
+    from accounts.models import AwsAccount
+    from aws_emulator.seed.templates import load
+    from findings.collectors.inspector import finding_record
+    from findings.services.upsert import finding_upsert_many
+
+    account = AwsAccount.objects.get(account_id=ACCOUNTS[0])
+    templates = [_json.dumps(t) for t in load("inspector2_list_findings.json")["findings"]]
+    seconds = cpu = 0.0
+    for start in range(0, n, BATCH):
+        records = []
+        for i in range(start, min(n, start + BATCH)):
+            payload = _json.loads(templates[i % len(templates)])
+            payload["awsAccountId"] = account.account_id
+            payload["findingArn"] = (
+                f"arn:aws:inspector2:us-east-1:{account.account_id}:finding/{i:032x}"
+            )
+            records.append(finding_record(payload))
+        started, cpu_started = time.perf_counter(), time.process_time()
+        finding_upsert_many(records=records, default_account=account)
+        seconds += time.perf_counter() - started
+        cpu += time.process_time() - cpu_started
+    return {"seconds": seconds, "cpu": cpu}
+
+
 def _collect(world: Any, *args: str) -> dict[str, Any]:
     from collections import deque
     from io import StringIO
@@ -475,6 +535,7 @@ def child(phase: str, n: int, end: datetime) -> dict[str, Any]:
     phases = {
         "copy": lambda: _phase_copy(world),
         "store": lambda: _phase_store(world),
+        "inspector": lambda: _phase_inspector(_inspector_n(n)),
         "collect": lambda: _collect(world, "--source", "guardduty"),
         "resync": lambda: _collect(world, "--source", "guardduty", "--full"),
         "cloudtrail": lambda: _phase_cloudtrail(world),
