@@ -11,11 +11,13 @@ AWS errors are translated here, once, into the few exceptions of ours the rest o
 from __future__ import annotations
 
 import contextvars
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -28,6 +30,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
 )
+from botocore.utils import parse_timestamp
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
@@ -320,11 +323,30 @@ _loader_lock = threading.Lock()
 _shared_loader: Any = None
 
 
+_ISO_8601 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def timestamp_parse(value: Any) -> datetime:
+    """botocore's timestamp parser, but ISO 8601 text (what AWS's JSON APIs send) is read by
+    datetime.fromisoformat: the same moment and offset, without dateutil's generic parser (a
+    tenth of a collect's time went there). Anything else goes to botocore's own."""
+    if isinstance(value, str) and _ISO_8601.match(value):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return parse_timestamp(value)
+
+
 def _botocore_session() -> botocore.session.Session:
     """A botocore session sharing the process's one model loader: parsing the service models again
-    for every session costs tens of milliseconds a client, which adds up over hundreds of accounts."""
+    for every session costs tens of milliseconds a client, which adds up over hundreds of accounts.
+    Its response parsers read timestamps with timestamp_parse."""
     global _shared_loader
     core = botocore.session.get_session()
+    core.get_component("response_parser_factory").set_parser_defaults(
+        timestamp_parser=timestamp_parse
+    )
     with _loader_lock:
         if _shared_loader is None:
             _shared_loader = core.get_component("data_loader")

@@ -36,10 +36,18 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
+_ISO_8601 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
 def to_datetime(value: Any) -> datetime:
     """Convert a timestamp as boto3 accepts it (datetime, ISO string, epoch number) to aware UTC."""
     if isinstance(value, datetime):
         parsed = value
+    elif isinstance(value, str) and _ISO_8601.match(value):
+        try:  # ISO 8601 text, most of what handlers give: without dateutil's generic parser
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = parse_timestamp(value)
     elif isinstance(value, int | float | str) and not isinstance(value, bool):
         parsed = parse_timestamp(value)
     else:

@@ -56,13 +56,22 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores"
 
 
-def table(rows: list[dict[str, Any]], n: int, notes: list[str]) -> str:
-    """The markdown table of every row, headed by date, machine and N."""
+def load() -> str:
+    """The 1-minute load average (how busy the machine was), where the system tells it."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "?"
+
+
+def table(rows: list[dict[str, Any]], n: int, notes: list[str], load_start: str = "?") -> str:
+    """The markdown table of every row, headed by date, machine, load and N."""
     from django.db import connection
 
     lines = [
         f"Bench at N = {n:,} findings, {datetime.date.today().isoformat()}, {machine()}, "
-        f"PostgreSQL {connection.pg_version // 10000}, Python {platform.python_version()}",
+        f"PostgreSQL {connection.pg_version // 10000}, Python {platform.python_version()}, "
+        f"load average {load_start} at start, {load()} at end",
         "",
         "| What | Measured | Same-run baseline | Ratio | Target | Met |",
         "|---|---|---|---|---|---|",
@@ -84,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated")
     args = parser.parse_args(argv)
     setup()
+    load_start = load()
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     for name in [s.strip() for s in args.sections.split(",") if s.strip()]:
@@ -98,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"running section {name} at N = {args.n:,} ...", file=sys.stderr, flush=True)
         rows += module.run(args.n)
-    print(table(rows, args.n, notes))
+    print(table(rows, args.n, notes, load_start))
     return 0 if all(row["ok"] for row in rows) else 1
 
 

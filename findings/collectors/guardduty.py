@@ -53,12 +53,18 @@ def finding_id_pages(
 
 def archived_finding_ids(client: AwsClient, detector: str) -> set[str]:
     """The ids of every archived finding (ids only: the cheap pass that keeps archived state right)."""
+    return {i for page in archived_finding_id_pages(client, detector) for i in page}
+
+
+def archived_finding_id_pages(client: AwsClient, detector: str) -> Iterator[list[str]]:
+    """Pages of the ids of every archived finding, as ListFindings gives them."""
     params: dict[str, Any] = {
         "DetectorId": detector,
         "FindingCriteria": {"Criterion": {"service.archived": {"Equals": ["true"]}}},
         "PaginationConfig": {"PageSize": PAGE_SIZE},
     }
-    return {i for page in client.pages("list_findings", **params) for i in page["FindingIds"]}
+    for page in client.pages("list_findings", **params):
+        yield list(page["FindingIds"])
 
 
 def findings_get(client: AwsClient, detector: str, ids: Iterable[str]) -> Iterator[FindingRecord]:

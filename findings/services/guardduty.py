@@ -30,8 +30,9 @@ class GuardDutyFeed:
     def records(self, ids: Iterable[str]) -> Iterator[FindingRecord]:
         return collector.findings_get(self.client, self.detector, ids)
 
-    def archived_ids(self) -> set[str]:
-        return collector.archived_finding_ids(self.client, self.detector)
+    def archived_ids(self) -> Iterator[str]:
+        for page in collector.archived_finding_id_pages(self.client, self.detector):
+            yield from page
 
 
 def guardduty_sync(ctx: SyncContext) -> SyncResult:

@@ -46,9 +46,9 @@ class InspectorFeed:
     def records(self, ids: Iterable[str]) -> Iterator[FindingRecord]:
         return collector.findings_by_arn(self.client, ids)
 
-    def archived_ids(self) -> set[str]:
-        pages = collector.finding_pages(self.client, statuses=["SUPPRESSED"])
-        return {r.source_id for page in pages for r in page}
+    def archived_ids(self) -> Iterator[str]:
+        for page in collector.finding_pages(self.client, statuses=["SUPPRESSED"]):
+            yield from (r.source_id for r in page)
 
 
 def inspector_sync(ctx: SyncContext) -> SyncResult:

@@ -30,8 +30,9 @@ class MacieFeed:
     def records(self, ids: Iterable[str]) -> Iterator[FindingRecord]:
         return collector.findings_get(self.client, ids)
 
-    def archived_ids(self) -> set[str]:
-        return {i for page in collector.finding_id_pages(self.client, archived=True) for i in page}
+    def archived_ids(self) -> Iterator[str]:
+        for page in collector.finding_id_pages(self.client, archived=True):
+            yield from page
 
 
 def macie_sync(ctx: SyncContext) -> SyncResult:

@@ -15,23 +15,29 @@ from django.db import connection
 from django.db.models import Field, Model
 
 __all__ = [
+    "ARCHIVED",
     "FETCHED",
+    "REFRESH",
     "STAGE",
     "fetched_reset",
+    "id_table_reset",
+    "ids_load",
     "insert_defaults",
     "rows_load",
     "stage_reset",
 ]
 
 STAGE = "finding_stage"  # one chunk of records, as finding rows (emptied at every chunk and commit)
-FETCHED = "finding_fetched"  # the ids a full pass got back, for "what did AWS not return"
+FETCHED = "finding_fetched"  # the ids a pass got back, for "what did AWS not return"
+ARCHIVED = "finding_archived"  # the ids AWS lists as archived (the archived sweep)
+REFRESH = "finding_refresh"  # the ids whose archived state differs between AWS and us
 
 
 def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def stage_reset(fields: Sequence[Field]) -> None:
+def stage_reset(fields: Sequence[Field], table: str = STAGE) -> None:
     """Create (once per connection) and empty the staging table with the columns of `fields`.
 
     Temporary: it lives in this connection only; on PostgreSQL its rows also go at every commit.
@@ -41,18 +47,51 @@ def stage_reset(fields: Sequence[Field]) -> None:
     )
     suffix = " ON COMMIT DELETE ROWS" if _is_postgres() else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ({columns}){suffix}")
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({columns}){suffix}")
         # Inside an outer transaction (tests, a caller's atomic) the last chunk's rows are still here.
-        cursor.execute(f"DELETE FROM {STAGE}")  # noqa: S608 (our table name)
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (our table name)
 
 
 def fetched_reset() -> None:
-    """Create (once per connection) and empty the table of ids a full pass got back."""
+    """Create (once per connection) and empty the table of ids a pass got back."""
+    id_table_reset(FETCHED)
+
+
+def id_table_reset(table: str) -> None:
+    """Create (once per connection) and empty a temporary table of finding ids (`source_id`),
+    kept across this connection's transactions."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {FETCHED} (source_id varchar(512) PRIMARY KEY)"
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} (source_id varchar(512) PRIMARY KEY)"
         )
-        cursor.execute(f"{'TRUNCATE' if _is_postgres() else 'DELETE FROM'} {FETCHED}")
+        cursor.execute(f"{'TRUNCATE' if _is_postgres() else 'DELETE FROM'} {table}")
+
+
+def ids_load(table: str, ids: Iterable[str], *, chunk: int = 10_000) -> None:
+    """Add `ids` to a table of id_table_reset (duplicates once), `chunk` at a time: memory is a
+    chunk's, however many ids come."""
+    from findings.models import Finding
+
+    field = Finding._meta.get_field("source_id")
+    batch: list[str] = []
+
+    def flush() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE}_ids (source_id text)")
+            cursor.execute(f"DELETE FROM {STAGE}_ids")  # noqa: S608 (our table names)
+            rows_load(f"{STAGE}_ids", [field], ((i,) for i in dict.fromkeys(batch)))
+            cursor.execute(
+                f"INSERT INTO {table} (source_id) SELECT source_id FROM {STAGE}_ids "  # noqa: S608
+                "WHERE true ON CONFLICT (source_id) DO NOTHING"
+            )
+        batch.clear()
+
+    for finding_id in ids:
+        batch.append(str(finding_id))
+        if len(batch) >= chunk:
+            flush()
+    if batch:
+        flush()
 
 
 def rows_load(table: str, columns: Sequence[Field], rows: Iterable[Sequence[Any]]) -> None:

@@ -16,7 +16,14 @@ from findings.models import Finding
 from findings.records import FindingRecord
 from findings.services.clock import finding_change_time
 from findings.services.history import finding_history_snapshot
-from findings.services.staging import FETCHED, fetched_reset
+from findings.services.staging import (
+    ARCHIVED,
+    FETCHED,
+    REFRESH,
+    fetched_reset,
+    id_table_reset,
+    ids_load,
+)
 from findings.services.upsert import (
     UpsertCounts,
     finding_upsert_many,
@@ -58,8 +65,8 @@ class FindingFeed(Protocol):
         """The findings of `ids` (those AWS no longer has are skipped)."""
         ...
 
-    def archived_ids(self) -> set[str]:
-        """The ids of every archived finding."""
+    def archived_ids(self) -> Iterable[str]:
+        """The ids of every archived finding (a generator is best: they go to SQL as they come)."""
         ...
 
 
@@ -69,27 +76,24 @@ def findings_sync(ctx: SyncContext, feed: FindingFeed) -> SyncResult:
     AWS errors propagate (the spine records them) and then neither cursor nor state moves. A pass
     without a cursor is complete: the findings it did not get back become `gone`. Otherwise archived
     ids are swept every 6 hours, and a full pass is made once a day (FULL_PASS_EVERY) so that
-    findings AWS deleted become gone. The cursor returned is the latest UpdatedAt seen.
+    findings AWS deleted become gone. The cursor returned is the latest UpdatedAt seen. The ids a
+    pass got back are kept in SQL (this connection's fetched-ids table), not in memory.
     """
     started = timezone.now()
     full = ctx.cursor is None or _due(ctx.state, FULL_KEY, started, FULL_PASS_EVERY)
     since = None if full or ctx.cursor is None else ctx.cursor - CURSOR_OVERLAP
     counts = UpsertCounts()
-    fetched: set[str] = set()  # an incremental pass's ids (a full pass keeps them in SQL)
     newest = ctx.cursor
-    if full:
-        fetched_reset()
+    fetched_reset()
     for records in _batches(_record_pages(feed, since)):
-        counts += finding_upsert_many(records=records, default_account=ctx.account, remember=full)
-        if not full:
-            fetched.update(r.source_id for r in records)
+        counts += finding_upsert_many(records=records, default_account=ctx.account, remember=True)
         newest = _latest(newest, records)
     state: dict[str, Any] = dict(ctx.state)
     if full:
         _mark_unfetched_gone(ctx, feed.source)
         state[SWEPT_KEY] = state[FULL_KEY] = started.isoformat()
     elif _due(state, SWEPT_KEY, started, ARCHIVED_SWEEP_EVERY):
-        counts += _archived_sweep(ctx, feed, skip=fetched)
+        counts += _archived_sweep(ctx, feed)
         state[SWEPT_KEY] = started.isoformat()
     finding_history_snapshot(accounts=ctx.accounts)
     return SyncResult(
@@ -159,15 +163,6 @@ def _latest(current: datetime | None, records: list[FindingRecord]) -> datetime 
     return max(times) if times else None
 
 
-def _ours(ctx: SyncContext, source: str) -> dict[str, str]:
-    """source_id -> aws_state of our findings of this account and region that are not gone."""
-    return dict(
-        Finding.objects.filter(source=source, account__in=ctx.accounts, region=ctx.region)
-        .exclude(aws_state=AwsState.GONE)
-        .values_list("source_id", "aws_state")
-    )
-
-
 def _mark_gone(ctx: SyncContext, source: str, source_ids: list[str]) -> int:
     return sum(
         findings_mark_gone(source=source, account=account, region=ctx.region, source_ids=source_ids)
@@ -184,23 +179,48 @@ def _due(state: dict[str, Any], key: str, now: datetime, every: timedelta) -> bo
     return now - last >= every
 
 
-def _archived_sweep(ctx: SyncContext, feed: FindingFeed, *, skip: set[str]) -> UpsertCounts:
-    """Fetch again the findings whose archived state differs between AWS and us; those AWS no
-    longer returns become gone."""
-    archived = feed.archived_ids()
-    ours = _ours(ctx, feed.source)
+def _archived_sweep(ctx: SyncContext, feed: FindingFeed) -> UpsertCounts:
+    """Fetch again the findings whose archived state differs between AWS and us (those this pass
+    fetched aside); those AWS no longer returns become gone.
+
+    AWS's archived ids go to a temporary table and the difference is one SQL statement, so memory
+    does not grow with the findings of the target; the ids to fetch are then read back a batch
+    at a time.
+    """
     kind = getattr(feed, "archived_state", AwsState.ARCHIVED)
-    ours_archived = {i for i, state in ours.items() if state == kind}
-    refresh = ((archived - ours_archived) | (ours_archived - archived)) - skip
+    id_table_reset(ARCHIVED)
+    ids_load(ARCHIVED, feed.archived_ids())
+    id_table_reset(REFRESH)
+    table = Finding._meta.db_table
+    # Through a delegated administrator the target covers its members too (ctx.accounts).
+    pks = [a.pk for a in ctx.accounts]
+    marks = ", ".join(["%s"] * len(pks))
+    ours = f"f.source = %s AND f.account_id IN ({marks}) AND f.region = %s AND f.aws_state = %s"
+    target = [feed.source, *pks, ctx.region, kind]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {REFRESH} (source_id) SELECT x.source_id FROM ("  # noqa: S608
+            f"SELECT a.source_id FROM {ARCHIVED} a WHERE NOT EXISTS (SELECT 1 FROM {table} f "
+            f"WHERE f.source_id = a.source_id AND {ours}) "
+            f"UNION SELECT f.source_id FROM {table} f WHERE {ours} "
+            f"AND NOT EXISTS (SELECT 1 FROM {ARCHIVED} a WHERE a.source_id = f.source_id)"
+            f") x WHERE NOT EXISTS (SELECT 1 FROM {FETCHED} t WHERE t.source_id = x.source_id)",
+            [*target, *target],
+        )
     counts = UpsertCounts()
-    returned: set[str] = set()
-    batch: list[FindingRecord] = []
-    for record in feed.records(sorted(refresh)):
-        batch.append(record)
-        returned.add(record.source_id)
-        if len(batch) == STORE_BATCH:
-            counts += finding_upsert_many(records=batch, default_account=ctx.account)
-            batch = []
-    counts += finding_upsert_many(records=batch, default_account=ctx.account)
-    _mark_gone(ctx, feed.source, sorted((refresh & set(ours)) - returned))
-    return counts
+    last = ""
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT source_id FROM {REFRESH} WHERE source_id > %s "  # noqa: S608
+                "ORDER BY source_id LIMIT %s",
+                [last, STORE_BATCH],
+            )
+            refresh = [row[0] for row in cursor.fetchall()]
+        if not refresh:
+            return counts
+        records = list(feed.records(refresh))
+        counts += finding_upsert_many(records=records, default_account=ctx.account)
+        returned = {r.source_id for r in records}
+        _mark_gone(ctx, feed.source, [i for i in refresh if i not in returned])
+        last = refresh[-1]

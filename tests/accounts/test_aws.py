@@ -4,7 +4,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from accounts.aws import AccessDenied, AwsGateway, ServiceNotEnabled, Throttled, counting_calls
+from accounts.aws import (
+    AccessDenied,
+    AwsGateway,
+    ServiceNotEnabled,
+    Throttled,
+    counting_calls,
+    timestamp_parse,
+)
 from tests.conftest import emulate_member
 
 
@@ -124,3 +131,44 @@ def test_calls_are_counted_per_block_each_page_once(emulator, aws_world, member)
     assert len(pages) == 3
     assert calls.total == 3
     assert gateway.counter.total == 1 + 1 + 3  # AssumeRole, ListDetectors, three pages
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-05-14T10:00:00.000Z",
+        "2024-05-14T10:00:00Z",
+        "2024-05-14T12:00:00.123456+02:00",
+        "2024-05-14T10:00:00",
+        "Tue, 14 May 2024 10:00:00 GMT",
+        "1715680800",
+        "20240514",
+        1715680800,
+        1715680800.5,
+        "2024-05-14T99:00:00Z",  # hostile: ISO-looking, not a time
+    ],
+)
+def test_timestamps_read_as_botocore_reads_them(value):
+    """The fast path for ISO 8601 gives botocore's moment and offset; the rest is botocore's."""
+    from botocore.utils import parse_timestamp
+
+    try:
+        expected = parse_timestamp(value)
+    except ValueError:
+        with pytest.raises(ValueError):
+            timestamp_parse(value)
+        return
+    got = timestamp_parse(value)
+    assert got == expected
+    assert got.utcoffset() == expected.utcoffset()
+    assert got.isoformat() == expected.isoformat()
+
+
+def test_clients_parse_timestamps_with_the_fast_parser():
+    from botocore.parsers import ResponseParserFactory
+
+    from accounts.aws import _botocore_session
+
+    factory = _botocore_session().get_component("response_parser_factory")
+    assert isinstance(factory, ResponseParserFactory)
+    assert factory._defaults["timestamp_parser"] is timestamp_parse

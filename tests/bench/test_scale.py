@@ -50,6 +50,12 @@ def test_the_scale_bench_prints_one_table_with_every_ingest_figure(postgres):
         assert rows.get(what) == "yes", (what, done.stdout)
     assert any(w.startswith("Store (finding_upsert_many)") for w in rows)
     assert any(w.startswith("CloudTrail first 60-day pass") for w in rows)
+    inspector = next(line for line in done.stdout.splitlines() if "Store Inspector" in line)
+    assert "100 stored, 100 vulnerabilities" in inspector  # N/10, at least 100
+    assert {
+        "Store by CPU: Python + PostgreSQL per finding",
+        "Cold collect by CPU: Python + PostgreSQL per finding",
+    } <= set(rows) or "CPU view of store and collect" in rows
 
 
 def test_the_scale_bench_refuses_sqlite(tmp_path):

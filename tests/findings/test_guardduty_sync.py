@@ -137,6 +137,46 @@ def test_an_archived_finding_shows_archived_even_when_archiving_keeps_updated_at
     assert finding.events.filter(kind=FindingEventKind.UNARCHIVED).exists()
 
 
+def test_the_archived_sweep_compares_in_sql_and_refetches_only_the_differences(
+    gd_org, emulator, monkeypatch
+):
+    """AWS's archived ids against ours in SQL (memory does not grow with the findings), the
+    differences fetched again a batch at a time: archived at AWS, unarchived at AWS, and one AWS
+    no longer has (gone); an unchanged finding is neither fetched nor written."""
+    from findings.services import sync
+
+    a, b, c, d, e, f = add(gd_org, 6)
+    state = gd_org.guardduty(PROD, "us-east-1")
+    state.archive([d, e])
+    gd_org.clock.advance(600)
+    (latest,) = add(gd_org, 1)  # the cursor's overlap holds this one only
+    collect()
+    state.archive([a, b, c])  # UpdatedAt kept: only the sweep sees these three changes
+    state.unarchive([d])
+    state.delete([e])
+    untouched = Finding.objects.get(source_id=f).updated_at
+    cursor = SyncCursor.objects.get(account__account_id=PROD, region="us-east-1")
+    cursor.state = {"archived_swept_at": (cursor.updated_at - ARCHIVED_SWEEP_EVERY).isoformat()}
+    cursor.save()
+    monkeypatch.setattr(sync, "STORE_BATCH", 2)
+    emulator.reset_calls()
+    collect()
+    asked = [c.params["FindingIds"] for c in ops(emulator, "GetFindings")][1:]
+    assert ops(emulator, "GetFindings")[0].params["FindingIds"] == [latest]  # the overlap
+    assert sorted(i for batch in asked for i in batch) == sorted([a, b, c, d, e])
+    assert max(len(batch) for batch in asked) <= 2
+    states = dict(Finding.objects.values_list("source_id", "aws_state"))
+    assert [states[i] for i in (a, b, c, d, e, f)] == [
+        "archived",
+        "archived",
+        "archived",
+        "active",
+        "gone",
+        "active",
+    ]
+    assert Finding.objects.get(source_id=f).updated_at == untouched
+
+
 def test_the_archived_sweep_runs_every_6_hours_not_every_run(gd_org, emulator):
     add(gd_org, 1)
     collect()  # the first pass is complete: it counts as a sweep
@@ -320,3 +360,23 @@ def test_scheduled_collection_makes_deleted_findings_gone_by_a_daily_full_pass(g
     assert Finding.objects.get(source_id=kept).aws_state == AwsState.ACTIVE
     cursor.refresh_from_db()
     assert datetime.fromisoformat(cursor.state[FULL_KEY]) > last_full
+
+
+def test_a_collect_costs_the_same_queries_for_3_findings_as_for_120(gd_org):
+    """Queries per target are fixed (the run, the cursor, a store per batch of 1,000, the gone
+    pass, the snapshot): none per finding, none per page of 50."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    add(gd_org, 1)
+    collect("--account", PROD)  # the first run also learns the hub's identity, once
+    add(gd_org, 3, account=STAGING)
+    with CaptureQueriesContext(connection) as few:
+        collect("--account", STAGING)
+    Finding.objects.filter(account__account_id=STAGING).delete()  # a first pass again
+    SyncCursor.objects.filter(account__account_id=STAGING).delete()
+    add(gd_org, 117, account=STAGING)
+    with CaptureQueriesContext(connection) as many:
+        lines = collect("--account", STAGING)
+    assert outcome(lines, STAGING)[:2] == ["ok", "new=120"]
+    assert len(many.captured_queries) == len(few.captured_queries) <= 45

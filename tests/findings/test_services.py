@@ -169,6 +169,37 @@ def test_the_daily_snapshot_is_idempotent_and_counts_only_open(account_a, accoun
     assert FindingDailyCount.objects.filter(day=day).count() == 2  # earlier days are kept
 
 
+def test_the_snapshot_on_postgresql_reads_the_kept_counts_in_fixed_queries(
+    postgres, account_a, account_b, django_assert_num_queries
+):
+    """The snapshot after each collect costs the same at a million findings as at ten: it sums the
+    open counts PostgreSQL keeps (a row per type) instead of counting the findings, and gives
+    the same numbers as counting them; a deleted account's counts are left out."""
+    types = [f"Recon:EC2/Type{k}" for k in range(5)]
+    finding_upsert_many(
+        records=[record(type=types[k % 5], severity_score=1.0 + k % 9) for k in range(60)],
+        default_account=account_a,
+    )
+    finding_upsert_many(records=[record(account_id="333333333333")], default_account=account_b)
+    Finding.objects.filter(severity_score=2.0).update(status=FindingStatus.RESOLVED)
+    day = date(2024, 5, 14)
+    with django_assert_num_queries(5):  # the counts; savepoint, delete, insert, release
+        finding_history_snapshot(day=day, accounts=[account_a])
+    live = {}
+    for f in Finding.objects.open().filter(account=account_a):
+        key = (f.source, f.severity, f.category or "")
+        live[key] = live.get(key, 0) + 1
+    kept = {
+        (r.source, r.severity, r.category): r.count
+        for r in FindingDailyCount.objects.filter(day=day, account=account_a)
+    }
+    assert kept == live and sum(kept.values()) == 60 - 7
+    gone = AwsAccountFactory(account_id="444444444444")
+    finding_upsert_many(records=[record(account_id="444444444444")], default_account=gone)
+    gone.delete()
+    assert finding_history_snapshot(day=day) == len(kept) + 1  # account_b's row, not gone's
+
+
 def test_writers_take_change_times_in_commit_order_on_postgresql(postgres, transactional_db):
     """A writer that starts later waits for the clock's row: its time is later and it commits later,
     so a change feed never sees a later updated_at committed before an earlier one."""

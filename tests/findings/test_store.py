@@ -151,3 +151,53 @@ def test_two_writers_of_one_key_store_it_once(postgres, account_a):
         assert set(Finding.objects.values_list("account__account_id", flat=True)) == {
             "222222222222"
         }
+
+
+def test_vulnerabilities_are_written_set_based_replaced_and_hostile_values_kept(
+    account_a, django_assert_max_num_queries
+):
+    """Inspector's vulnerability rows go in with the chunk (staged, one upsert): a fixed number of
+    queries for 1 or 40 findings, replaced when the finding changes, hostile text kept verbatim
+    (clipped to its column), JSON with quotes, backslashes and tabs intact."""
+    from dataclasses import replace
+
+    from findings.models import FindingVulnerability
+    from findings.records import VulnerabilityRecord
+
+    hostile = "<img src=x onerror=alert(1)>\t\\'\"\n\u2028é" * 20
+    vulnerability = VulnerabilityRecord(
+        cve_id="CVE-2024-0001",
+        cvss_score=9.8,
+        package_name=hostile,
+        packages=({"name": hostile, "version": "1.0"}, {"name": "openssl", "version": "3.0"}),
+        resource_tags={"team\t\\": hostile},
+        remediation=hostile,
+    )
+
+    def batch(size: int, **changes: object) -> list:
+        return [
+            record(source="inspector", vulnerability=replace(vulnerability, **changes))
+            for _ in range(size)
+        ]
+
+    with django_assert_max_num_queries(_queries(1, 0, 0) + 3) as one:
+        finding_upsert_many(records=batch(1), default_account=account_a)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        finding_upsert_many(records=batch(40), default_account=account_a)
+    assert FindingVulnerability.objects.count() == 41
+    stored = FindingVulnerability.objects.first()
+    assert stored is not None
+    assert stored.package_name == hostile[:255] and stored.remediation == hostile
+    assert stored.resource_tags == {"team\t\\": hostile}
+    assert stored.packages[0] == {"name": hostile, "version": "1.0"}
+    assert stored.package_names == f"\n{hostile}\nopenssl\n"
+    again = [
+        record(
+            source="inspector",
+            source_id=stored.finding.source_id,
+            vulnerability=replace(vulnerability, cvss_score=5.0),
+        )
+    ]
+    finding_upsert_many(records=again, default_account=account_a)
+    assert FindingVulnerability.objects.get(pk=stored.pk).cvss_score == 5.0
+    assert FindingVulnerability.objects.count() == 41
