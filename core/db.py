@@ -51,9 +51,16 @@ def use_compiled_time_loader(connection: Any) -> None:
 
     Django registers a loader of its own that subclasses psycopg's pure-Python one, which parses
     every time with a regular expression: at a page of 500 findings with six times each, most of
-    the time spent reading the rows. This is the same loader built on psycopg's C class when
-    psycopg's binary package is installed (as Watchpost's dependencies ask), answering the same
-    aware datetimes (tzinfo = Django's connection zone). Nothing changes otherwise.
+    the time spent reading the rows. When psycopg's binary package is installed (as Watchpost's
+    dependencies ask), the compiled loader answers the same aware datetimes. Nothing changes
+    otherwise.
+
+    The compiled class cannot be subclassed, and Django asks the registered class for its
+    `timezone` (to decide whether a cursor needs a loader of its own), so a Python class holding
+    that attribute is registered whose constructor hands back the compiled loader itself: psycopg
+    then calls C for every time, no Python at all. That loader answers times in the session's zone
+    (psycopg's `info.timezone`), which is Django's (Django sets it on connecting); were they ever to
+    differ, a Python wrapper re-zones each value instead.
     """
     if connection.vendor != "postgresql" or connection.connection is None:
         return
@@ -69,14 +76,24 @@ def use_compiled_time_loader(connection: Any) -> None:
     zone = connection.timezone
     loader_class: Any = compiled
 
-    class CompiledTzLoader(Loader):
-        timezone = zone  # Django compares it to decide whether a cursor needs its own loader
+    if connection.connection.info.timezone == zone:
 
-        def __init__(self, oid: int, context: Any = None) -> None:
-            super().__init__(oid, context)
-            self._compiled = loader_class(oid, context)
+        class CompiledTzLoader(Loader):
+            timezone = zone  # what Django reads; the loader psycopg uses is the compiled one
 
-        def load(self, data: Any) -> Any:
-            return self._compiled.load(data).replace(tzinfo=zone)
+            def __new__(cls, oid: int, context: Any = None) -> Any:  # type: ignore[misc]
+                return loader_class(oid, context)
+
+    else:
+
+        class CompiledTzLoader(Loader):  # type: ignore[no-redef]
+            timezone = zone
+
+            def __init__(self, oid: int, context: Any = None) -> None:
+                super().__init__(oid, context)
+                self._compiled = loader_class(oid, context)
+
+            def load(self, data: Any) -> Any:
+                return self._compiled.load(data).astimezone(zone)
 
     connection.connection.adapters.register_loader(oid, CompiledTzLoader)

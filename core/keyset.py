@@ -243,11 +243,16 @@ def _row_bound(
 def with_key_columns(queryset: QuerySet[Any], keys: list[Key]) -> QuerySet[Any]:
     """A `values()` query with the ordering's columns added when it lacks them (the cursor is made
     of them); any other query as it is."""
-    if queryset._iterable_class is not ValuesIterable:
+    iterable = queryset._iterable_class
+    if not issubclass(iterable, ValuesIterable):
         return queryset
     names = [*queryset.query.values_select, *queryset.query.annotation_select]
     missing = [key.path for key in keys if key.path not in names]
-    return queryset.values(*names, *missing) if missing else queryset
+    if not missing:
+        return queryset
+    widened = queryset.values(*names, *missing)
+    widened._iterable_class = iterable  # e.g. the list encoder's PlainValuesIterable
+    return widened
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,9 @@ class FindingPagination(KeysetPagination):
         token = request.query_params.get(self.cursor_query_param)
         position = cursor_decode(token) if token else None
         ordered = queryset.order_by("updated_at", "id")
-        if ordered._iterable_class is ValuesIterable:  # the list encoder's rows: add the keys
+        if issubclass(
+            ordered._iterable_class, ValuesIterable
+        ):  # the list encoder's rows: add the keys
             ordered = with_key_columns(ordered, keys_of(ordered))
         self.count, self.count_exact = count_capped(queryset, self.count_cap)
         if position is not None:
