@@ -142,6 +142,7 @@ class RowEncoder:
             self._need(prefix + path)
             self.plan.append((name, prefix + path, convert))
         self._encode_row = self._compile()
+        self.times = any(isinstance(convert, _Time) for _name, _path, convert in self.plan)
 
     def _need(self, *columns: str) -> None:
         for column in columns:
@@ -204,7 +205,7 @@ class RowEncoder:
     def encode_row(self, row: Row, zone: Any = None) -> dict[str, Any]:
         """One row as the serializer would answer it (None stays None, as DRF leaves it); times
         as datetimes in `zone` (default: the current zone)."""
-        return self._encode_row(row, _zone(zone))
+        return self._encode_row(row, _zone(zone) if self.times else None)
 
     def encode(self, rows: Iterable[Row]) -> EncodedRows:
         zone = _zone(None)
