@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connections
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
@@ -21,6 +23,7 @@ from accounts.models import (
     hash_token,
 )
 from accounts.schedule import stale_after_minutes
+from core.db import ModelColumns
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -51,12 +54,45 @@ def account_scope_for_user(*, user: User) -> list[int] | None:
         return []
     if user.is_superuser:
         return None
-    rows = list(AccessProfile.objects.filter(user=user).values_list("all_accounts", "accounts"))
+    # Every list and page asks this once per request: SQL written once, not built by the ORM.
+    with connections[AccessProfile.objects.db].cursor() as cursor:
+        cursor.execute(_scope_sql(cursor.db), [user.pk])
+        rows = cursor.fetchall()
     if not rows:
         return []
     if rows[0][0]:
         return None
     return sorted(pk for _all, pk in rows if pk is not None)
+
+
+def _scope_sql(connection: Any) -> str:
+    return _by_vendor(_build_scope_sql, connection)
+
+
+def _by_vendor(build: Any, connection: Any) -> str:
+    """SQL text of ours, made once per database vendor (its quoting) and process."""
+    key = (build, connection.vendor)
+    text = _SQL.get(key)
+    if text is None:
+        text = _SQL[key] = build(connection)
+    return text
+
+
+_SQL: dict[tuple[Any, str], str] = {}
+
+
+def _build_scope_sql(connection: Any) -> str:
+    """(all_accounts, account pk or NULL) of a person's access profile, one row per account."""
+    quote = connection.ops.quote_name
+    profile = AccessProfile._meta
+    through = AccessProfile.accounts.through._meta
+    m2m = AccessProfile._meta.get_field("accounts")
+    return (
+        f"SELECT p.{quote(profile.get_field('all_accounts').column)}, "  # noqa: S608 - names of our models
+        f"a.{quote(m2m.m2m_reverse_name())} FROM {quote(profile.db_table)} p "
+        f"LEFT JOIN {quote(through.db_table)} a ON a.{quote(m2m.m2m_column_name())} = p.{quote(profile.pk.column)} "
+        f"WHERE p.{quote(profile.get_field('user').column)} = %s"
+    )
 
 
 def scoped_to_user(queryset: QuerySet[Any], *, user: User, field: str = "account") -> QuerySet[Any]:
@@ -69,7 +105,44 @@ def token_get_by_raw(*, raw: str) -> ApiToken | None:
     """The usable token whose raw value is `raw`, or None (unknown, revoked or expired)."""
     if not raw:
         return None
-    return ApiToken.objects.usable().select_related("user").filter(key_hash=hash_token(raw)).first()
+    # Every API request asks this: SQL written once (ApiTokenQuerySet.usable's conditions), not
+    # built by the ORM per request; the token comes back with its user, as select_related would.
+    with connections[ApiToken.objects.db].cursor() as cursor:
+        connection = cursor.db
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(_token_sql(connection), [hash_token(raw), now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token = _TOKEN.instance(connection, row[: len(_TOKEN.fields)])
+    token.user = _USER.instance(connection, row[len(_TOKEN.fields) :])
+    return token
+
+
+_TOKEN = ModelColumns(ApiToken, "t")
+_USER = ModelColumns(get_user_model(), "u")
+
+
+def _token_sql(connection: Any) -> str:
+    return _by_vendor(_build_token_sql, connection)
+
+
+def _build_token_sql(connection: Any) -> str:
+    """The usable token of a key hash (neither revoked nor expired at the time given), with its
+    user's columns."""
+    quote = connection.ops.quote_name
+    token, user = ApiToken._meta, get_user_model()._meta
+    column = {
+        name: quote(token.get_field(name).column)
+        for name in ("key_hash", "revoked_at", "expires_at", "user")
+    }
+    return (
+        f"SELECT {_TOKEN.select(connection)}, {_USER.select(connection)} "  # noqa: S608 - names of our models
+        f"FROM {quote(token.db_table)} t INNER JOIN {quote(user.db_table)} u "
+        f"ON u.{quote(user.pk.column)} = t.{column['user']} "
+        f"WHERE t.{column['key_hash']} = %s AND t.{column['revoked_at']} IS NULL "
+        f"AND (t.{column['expires_at']} IS NULL OR t.{column['expires_at']} > %s)"
+    )
 
 
 def token_list_for_user(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
