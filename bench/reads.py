@@ -443,7 +443,23 @@ def _python_load(url: str, token: str | None, seconds: int) -> float:
     return sum(counts) / seconds
 
 
+def _free_port(preferred: int) -> int:
+    """`preferred` when nothing listens there, else a port the system picks (two benches or test
+    runs on one machine must not measure each other's server)."""
+    import socket
+
+    for candidate in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise RuntimeError("no free port on 127.0.0.1")
+
+
 def throughput_figures(token: str, *, port: int, seconds: int) -> list[Row]:
+    port = _free_port(port)
     env = {
         **os.environ,
         "DJANGO_DEBUG": "",
