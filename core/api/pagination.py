@@ -31,6 +31,13 @@ from core.keyset import (
 MAX_PAGE_DEPTH = 10_000  # rows an OFFSET page may reach: page * page_size
 
 
+def counted(queryset: Any, view: Any) -> Any:
+    """What a list counts: the view's `count_queryset` when it has one (the list encoder's
+    filtered query before its values() columns and their joins), else the page's query."""
+    source = getattr(view, "count_queryset", None)
+    return queryset if source is None else source
+
+
 class KeysetPagination(pagination.BasePagination):
     """Pages of `page_size` items (default 50; over 500 clamped to 500, not refused), linked by
     keyset cursors; rows may be model instances or `values()` dicts."""
@@ -65,7 +72,7 @@ class KeysetPagination(pagination.BasePagination):
             rows = page.rows
             self.next_link = self._cursor_link(page.next_cursor)
             self.previous_link = self._cursor_link(page.previous_cursor)
-        self.count, self.count_exact = count_capped(queryset, self.count_cap)
+        self.count, self.count_exact = count_capped(counted(queryset, view), self.count_cap)
         return rows
 
     def _numbered(self, queryset: QuerySet[Any], size: int, number: str) -> list[Any]:
