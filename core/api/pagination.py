@@ -5,7 +5,8 @@ by following `next` a thousand times costs what the first page costs. `page=N` s
 first MAX_PAGE_DEPTH rows (an OFFSET reads and drops every row before the page); beyond, it answers
 400 naming `page` and pointing at `next`. `count` is exact up to COUNT_CAP (1,000) rows; above that it is
 COUNT_CAP and `count_exact` is false (counting a million rows on every page would cost more than the
-page itself).
+page itself); a count past its time budget is PostgreSQL's estimate, capped, also not exact
+(core.keyset.count_capped).
 """
 
 from __future__ import annotations
@@ -133,12 +134,17 @@ class KeysetPagination(pagination.BasePagination):
                     "example": 123,
                     "description": (
                         f"How many items the filters select: exact up to {self.count_cap:,}; "
-                        f"above that {self.count_cap:,}, with count_exact false."
+                        f"above that {self.count_cap:,}, with count_exact false. A count too "
+                        "slow to make is the database's estimate (at most "
+                        f"{self.count_cap:,}), with count_exact false."
                     ),
                 },
                 "count_exact": {
                     "type": "boolean",
-                    "description": f"false when there are more than {self.count_cap:,} items.",
+                    "description": (
+                        f"false when there are more than {self.count_cap:,} items, or when "
+                        "count is an estimate."
+                    ),
                 },
                 "next": {
                     "type": "string",

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -14,6 +16,7 @@ from rest_framework.test import APIClient
 from accounts.selectors import account_scope_for_user, token_get_by_raw
 from accounts.services import person_set_access, token_create
 from core.api.encoder import PlainValuesIterable, encoder_for, plain_values
+from core.keyset import count_capped
 from findings.api.serializers import FindingSerializer
 from findings.models import Finding, FindingVulnerability
 from findings.rows import finding_rows
@@ -112,3 +115,21 @@ def test_the_findings_page_rows_escape_and_cut_as_the_template_did(bob, store, a
     assert row.title == HOSTILE  # no title: the type, as `|default:f.type` showed
     assert len(row.resource_id) == 60 and row.resource_id.endswith("…")
     assert row.url == f"/findings/{row.pk}/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_count_past_its_budget_is_postgresqls_estimate(postgres, store, account_a) -> None:
+    for _ in range(3):
+        store(account_a)
+    findings = Finding.objects.all()
+    slow = findings.filter(RawSQL("(SELECT true FROM pg_sleep(0.2))", [], BooleanField()))
+    with CaptureQueriesContext(connection) as queries:
+        assert count_capped(findings, budget_ms=5000) == (3, True)
+    assert len(queries) == 1  # the budget travels with the count: no statement added
+    count, exact = count_capped(slow, budget_ms=20)
+    assert exact is False and 0 <= count <= 1000
+    with connection.cursor() as cursor:  # the session's own timeout is untouched
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"
+    assert count_capped(slow, budget_ms=0) == (3, True)  # no budget: exact, however slow
+    assert count_capped(findings, 2, budget_ms=5000) == (2, False)  # capped as before
