@@ -20,6 +20,13 @@ logged-in session):
   against /healthz on the same server (the server's ceiling).
 
 `run(n)` returns the rows; run alone it prints them as a markdown table. bench/scale.py imports it.
+
+At N = 1,000,000 (`bench/scale.py --n 1000000 --sections reads`) the fill of an empty database took
+7 minutes on the shared 2-core machine under a load of 8-10 (its indexes rebuilt after the insert,
+then VACUUM ANALYZE), and the figures a few minutes more (the quick figures: 7 minutes under that
+load); expect about 10 minutes in all on a quiet machine. A second run on the same database skips
+the fill. wrk (apt: wrk) drives the throughput figure; without it a Python client does, and takes
+part of the two cores the server is measured on.
 """
 
 from __future__ import annotations
