@@ -82,7 +82,7 @@ def use_compiled_time_loader(connection: Any) -> None:
         class CompiledTzLoader(Loader):
             timezone = zone  # what Django reads; the loader psycopg uses is the compiled one
 
-            def __new__(cls, oid: int, context: Any = None) -> Any:  # type: ignore[misc]
+            def __new__(cls, oid: int, context: Any = None) -> Any:
                 return loader_class(oid, context)
 
     else:

@@ -64,7 +64,7 @@ _AS_IS = (
 )
 
 
-class EncodedRows(list):  # type: ignore[type-arg]
+class EncodedRows(list):
     """Rows from RowEncoder.encode: what the serializer answers, times still datetimes (aware, in
     the zone the serializer would use), for core.api.renderers to write as DRF would."""
 
