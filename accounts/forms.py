@@ -122,9 +122,9 @@ class PersonForm(forms.Form):
                 ].help_text = "Only someone who sees every account can grant every account."
                 # An OU grant follows the tree as it changes: only for those who see every account.
                 self.fields["ous"].disabled = True
-                self.fields["ous"].help_text = (
-                    "Only someone who sees every account can grant organisational units."
-                )
+                self.fields[
+                    "ous"
+                ].help_text = "Only someone who sees every account can grant organisational units."
 
 
 class PersonCreateForm(forms.ModelForm):

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import BooleanField, Exists, Max, QuerySet, Value
+from django.db import connections
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from accounts.choices import Source
@@ -19,12 +21,13 @@ from accounts.models import (
     AuditEvent,
     AwsAccount,
     CollectionRun,
+    OrganizationalUnit,
     SourceMembership,
     hash_token,
-    ous_granted_over,
 )
 from accounts.schedule import stale_after_minutes
 from accounts.source_registry import admin_capable_sources
+from core.db import ModelColumns
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -55,18 +58,69 @@ def account_scope_for_user(*, user: User) -> list[int] | None:
         return []
     if user.is_superuser:
         return None
-    # One query: the profile's flag and accounts granted one by one, and (UNION) the accounts in
-    # or under the OUs granted to it.
-    direct = AccessProfile.objects.filter(user=user).values_list("all_accounts", "accounts")
-    through_ous = AwsAccount.objects.filter(
-        Exists(ous_granted_over(profile=AccessProfile.objects.filter(user=user).values("pk")[:1]))
-    ).values_list(Value(False, output_field=BooleanField()), "pk")
-    rows = list(direct.union(through_ous))
+    # Every list and page asks this once per request: SQL written once, not built by the ORM. One
+    # query: the profile's flag and accounts granted one by one, and (UNION) the accounts in or
+    # under the OUs granted to it.
+    with connections[AccessProfile.objects.db].cursor() as cursor:
+        cursor.execute(_scope_sql(cursor.db), [user.pk, user.pk])
+        rows = cursor.fetchall()
     if not rows:
         return []
     if any(all_accounts for all_accounts, _pk in rows):
         return None
     return sorted({pk for _all, pk in rows if pk is not None})
+
+
+def _scope_sql(connection: Any) -> str:
+    return _by_vendor(_build_scope_sql, connection)
+
+
+def _by_vendor(build: Any, connection: Any) -> str:
+    """SQL text of ours, made once per database vendor (its quoting) and process."""
+    key = (build, connection.vendor)
+    text = _SQL.get(key)
+    if text is None:
+        text = _SQL[key] = build(connection)
+    return text
+
+
+_SQL: dict[tuple[Any, str], str] = {}
+
+
+def _build_scope_sql(connection: Any) -> str:
+    """(all_accounts, account pk or NULL) of a person's access profile, one row per account."""
+    quote = connection.ops.quote_name
+    profile = AccessProfile._meta
+    through = AccessProfile.accounts.through._meta
+    m2m = AccessProfile._meta.get_field("accounts")
+    return (
+        f"SELECT p.{quote(profile.get_field('all_accounts').column)}, "  # noqa: S608 - names of our models
+        f"a.{quote(m2m.m2m_reverse_name())} FROM {quote(profile.db_table)} p "
+        f"LEFT JOIN {quote(through.db_table)} a ON a.{quote(m2m.m2m_column_name())} = p.{quote(profile.pk.column)} "
+        f"WHERE p.{quote(profile.get_field('user').column)} = %s "
+        f"UNION {_build_scope_ous_sql(connection)}"
+    )
+
+
+def _build_scope_ous_sql(connection: Any) -> str:
+    """(false, account pk) of every account in or under an OU granted to a person's profile
+    (accounts.models.ous_granted_over: an OU's path is a prefix of the paths of those under it)."""
+    quote = connection.ops.quote_name
+    profile = AccessProfile._meta
+    account = AwsAccount._meta
+    ou = OrganizationalUnit._meta
+    m2m = AccessProfile._meta.get_field("ous")
+    through = m2m.remote_field.through._meta
+    path = quote(ou.get_field("path").column)
+    ou_pk = quote(ou.pk.column)
+    return (
+        f"SELECT FALSE, acc.{quote(account.pk.column)} FROM {quote(profile.db_table)} p "  # noqa: S608 - names of our models
+        f"JOIN {quote(through.db_table)} g ON g.{quote(m2m.m2m_column_name())} = p.{quote(profile.pk.column)} "
+        f"JOIN {quote(ou.db_table)} granted ON granted.{ou_pk} = g.{quote(m2m.m2m_reverse_name())} "
+        f"JOIN {quote(ou.db_table)} o ON substr(o.{path}, 1, length(granted.{path})) = granted.{path} "
+        f"JOIN {quote(account.db_table)} acc ON acc.{quote(account.get_field('ou').column)} = o.{ou_pk} "
+        f"WHERE p.{quote(profile.get_field('user').column)} = %s"
+    )
 
 
 def scoped_to_user(queryset: QuerySet[Any], *, user: User, field: str = "account") -> QuerySet[Any]:
@@ -79,7 +133,44 @@ def token_get_by_raw(*, raw: str) -> ApiToken | None:
     """The usable token whose raw value is `raw`, or None (unknown, revoked or expired)."""
     if not raw:
         return None
-    return ApiToken.objects.usable().select_related("user").filter(key_hash=hash_token(raw)).first()
+    # Every API request asks this: SQL written once (ApiTokenQuerySet.usable's conditions), not
+    # built by the ORM per request; the token comes back with its user, as select_related would.
+    with connections[ApiToken.objects.db].cursor() as cursor:
+        connection = cursor.db
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(_token_sql(connection), [hash_token(raw), now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token = _TOKEN.instance(connection, row[: len(_TOKEN.fields)])
+    token.user = _USER.instance(connection, row[len(_TOKEN.fields) :])
+    return token
+
+
+_TOKEN = ModelColumns(ApiToken, "t")
+_USER = ModelColumns(get_user_model(), "u")
+
+
+def _token_sql(connection: Any) -> str:
+    return _by_vendor(_build_token_sql, connection)
+
+
+def _build_token_sql(connection: Any) -> str:
+    """The usable token of a key hash (neither revoked nor expired at the time given), with its
+    user's columns."""
+    quote = connection.ops.quote_name
+    token, user = ApiToken._meta, get_user_model()._meta
+    column = {
+        name: quote(token.get_field(name).column)
+        for name in ("key_hash", "revoked_at", "expires_at", "user")
+    }
+    return (
+        f"SELECT {_TOKEN.select(connection)}, {_USER.select(connection)} "  # noqa: S608 - names of our models
+        f"FROM {quote(token.db_table)} t INNER JOIN {quote(user.db_table)} u "
+        f"ON u.{quote(user.pk.column)} = t.{column['user']} "
+        f"WHERE t.{column['key_hash']} = %s AND t.{column['revoked_at']} IS NULL "
+        f"AND (t.{column['expires_at']} IS NULL OR t.{column['expires_at']} > %s)"
+    )
 
 
 def token_list_for_user(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:

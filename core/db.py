@@ -3,12 +3,13 @@ migration operation for indexes only PostgreSQL has."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import migrations
 from django.db.models import Lookup, Value
 
-__all__ = ["ILikeContains", "PostgresOnlyAddIndex"]
+__all__ = ["ILikeContains", "ModelColumns", "PostgresOnlyAddIndex"]
 
 
 class ILikeContains(Lookup):
@@ -51,9 +52,16 @@ def use_compiled_time_loader(connection: Any) -> None:
 
     Django registers a loader of its own that subclasses psycopg's pure-Python one, which parses
     every time with a regular expression: at a page of 500 findings with six times each, most of
-    the time spent reading the rows. This is the same loader built on psycopg's C class when
-    psycopg's binary package is installed (as Watchpost's dependencies ask), answering the same
-    aware datetimes (tzinfo = Django's connection zone). Nothing changes otherwise.
+    the time spent reading the rows. When psycopg's binary package is installed (as Watchpost's
+    dependencies ask), the compiled loader answers the same aware datetimes. Nothing changes
+    otherwise.
+
+    The compiled class cannot be subclassed, and Django asks the registered class for its
+    `timezone` (to decide whether a cursor needs a loader of its own), so a Python class holding
+    that attribute is registered whose constructor hands back the compiled loader itself: psycopg
+    then calls C for every time, no Python at all. That loader answers times in the session's zone
+    (psycopg's `info.timezone`), which is Django's (Django sets it on connecting); were they ever to
+    differ, a Python wrapper re-zones each value instead.
     """
     if connection.vendor != "postgresql" or connection.connection is None:
         return
@@ -69,14 +77,65 @@ def use_compiled_time_loader(connection: Any) -> None:
     zone = connection.timezone
     loader_class: Any = compiled
 
-    class CompiledTzLoader(Loader):
-        timezone = zone  # Django compares it to decide whether a cursor needs its own loader
+    if connection.connection.info.timezone == zone:
 
-        def __init__(self, oid: int, context: Any = None) -> None:
-            super().__init__(oid, context)
-            self._compiled = loader_class(oid, context)
+        class CompiledTzLoader(Loader):
+            timezone = zone  # what Django reads; the loader psycopg uses is the compiled one
 
-        def load(self, data: Any) -> Any:
-            return self._compiled.load(data).replace(tzinfo=zone)
+            def __new__(cls, oid: int, context: Any = None) -> Any:
+                return loader_class(oid, context)
+
+    else:
+
+        class CompiledTzLoader(Loader):  # type: ignore[no-redef]
+            timezone = zone
+
+            def __init__(self, oid: int, context: Any = None) -> None:
+                super().__init__(oid, context)
+                self._compiled = loader_class(oid, context)
+
+            def load(self, data: Any) -> Any:
+                return self._compiled.load(data).astimezone(zone)
 
     connection.connection.adapters.register_loader(oid, CompiledTzLoader)
+
+
+class ModelColumns:
+    """Every concrete column of a model under a table alias, for a hand-written SELECT on a hot
+    path (each API request's token), and the instance made from those columns of a row, with the
+    database's converters applied as the ORM applies them (SQLite's times are text, for one).
+
+    The ORM builds and compiles such a query anew on every call: for a two-table lookup that is
+    most of a millisecond of Python, per request; this text is made once per process.
+    """
+
+    def __init__(self, model: type[Any], alias: str) -> None:
+        self.model = model
+        self.alias = alias
+        self.fields = list(model._meta.concrete_fields)
+        self.attnames = [field.attname for field in self.fields]
+
+    def select(self, connection: Any) -> str:
+        quote = connection.ops.quote_name
+        return ", ".join(f"{quote(self.alias)}.{quote(f.column)}" for f in self.fields)
+
+    def _converters(self, connection: Any) -> list[list[Any]]:
+        out = []
+        for field in self.fields:
+            column = field.get_col(self.alias)
+            out.append(
+                connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            )
+        return out
+
+    def instance(self, connection: Any, values: Sequence[Any]) -> Any:
+        """The model instance of `values` (this model's columns, in select()'s order)."""
+        converted = []
+        for field, converters, value in zip(
+            self.fields, self._converters(connection), values, strict=True
+        ):
+            column = field.get_col(self.alias)
+            for converter in converters:
+                value = converter(value, column, connection)
+            converted.append(value)
+        return self.model.from_db(connection.alias, self.attnames, converted)

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from accounts.choices import Source
 from accounts.ous import ou_label, ou_list_for_user
 from core.charts import figure_json
 from costs import charts, clock, selectors

@@ -37,6 +37,7 @@ from findings.governance.acceptance import ACCEPT_PERMISSION
 from findings.governance.forms import AcceptRiskForm
 from findings.governance.sla import with_sla
 from findings.overview import finding_overview_for_user
+from findings.rows import finding_rows
 from findings.selectors import finding_get_for_user, finding_list_for_user
 from findings.services.workflow import (
     WORKFLOW_PERMISSION,
@@ -119,6 +120,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         return render(request, "findings/finding_list.html", context, status=400)
     context.update(
         page=page,
+        rows=finding_rows(page.rows),
         count=count_capped(findings),
         sort=_sort_links(filters),
         api_url=f"{reverse('api:finding-list')}?{filters.urlencode()}",

@@ -5,7 +5,8 @@ by following `next` a thousand times costs what the first page costs. `page=N` s
 first MAX_PAGE_DEPTH rows (an OFFSET reads and drops every row before the page); beyond, it answers
 400 naming `page` and pointing at `next`. `count` is exact up to COUNT_CAP (1,000) rows; above that it is
 COUNT_CAP and `count_exact` is false (counting a million rows on every page would cost more than the
-page itself).
+page itself); a count past its time budget is PostgreSQL's estimate, capped, also not exact
+(core.keyset.count_capped).
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ from core.keyset import (
 )
 
 MAX_PAGE_DEPTH = 10_000  # rows an OFFSET page may reach: page * page_size
+
+
+def counted(queryset: Any, view: Any) -> Any:
+    """What a list counts: the view's `count_queryset` when it has one (the list encoder's
+    filtered query before its values() columns and their joins), else the page's query."""
+    source = getattr(view, "count_queryset", None)
+    return queryset if source is None else source
 
 
 class KeysetPagination(pagination.BasePagination):
@@ -65,7 +73,7 @@ class KeysetPagination(pagination.BasePagination):
             rows = page.rows
             self.next_link = self._cursor_link(page.next_cursor)
             self.previous_link = self._cursor_link(page.previous_cursor)
-        self.count, self.count_exact = count_capped(queryset, self.count_cap)
+        self.count, self.count_exact = count_capped(counted(queryset, view), self.count_cap)
         return rows
 
     def _numbered(self, queryset: QuerySet[Any], size: int, number: str) -> list[Any]:
@@ -126,12 +134,17 @@ class KeysetPagination(pagination.BasePagination):
                     "example": 123,
                     "description": (
                         f"How many items the filters select: exact up to {self.count_cap:,}; "
-                        f"above that {self.count_cap:,}, with count_exact false."
+                        f"above that {self.count_cap:,}, with count_exact false. A count too "
+                        "slow to make is the database's estimate (at most "
+                        f"{self.count_cap:,}), with count_exact false."
                     ),
                 },
                 "count_exact": {
                     "type": "boolean",
-                    "description": f"false when there are more than {self.count_cap:,} items.",
+                    "description": (
+                        f"false when there are more than {self.count_cap:,} items, or when "
+                        "count is an estimate."
+                    ),
                 },
                 "next": {
                     "type": "string",

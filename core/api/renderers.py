@@ -9,7 +9,12 @@ import orjson
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
+from core.api.encoder import EncodedRows
+
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+# Rows of the list encoder: their times are the serializer's DateTimeField values still as
+# datetimes, written by orjson as that field writes them (ISO 8601, every microsecond, Z for UTC).
+_ROW_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
 
 
 class ORJSONRenderer(JSONRenderer):
@@ -18,8 +23,10 @@ class ORJSONRenderer(JSONRenderer):
 
     Types JSON has no word for (times, decimals, UUIDs, lazy text) go through DRF's own encoder, so
     they read exactly as before (times in ISO 8601 with `Z`, microseconds cut to milliseconds as DRF
-    does). A NaN, which strict JSON refuses, becomes null. An `indent` asked for in the Accept
-    header (the browsable API asks for one) falls back to DRF's renderer.
+    does). The rows of a list encoder (core.api.encoder.EncodedRows, alone or as a page's
+    `results`) carry serializer times as datetimes: orjson writes those itself, exactly as DRF's
+    DateTimeField does. A NaN, which strict JSON refuses, becomes null. An `indent` asked for in
+    the Accept header (the browsable API asks for one) falls back to DRF's renderer.
     """
 
     _fallback = JSONEncoder()
@@ -32,6 +39,21 @@ class ORJSONRenderer(JSONRenderer):
     ) -> bytes:
         if data is None:
             return b""
-        if self.get_indent(accepted_media_type or "", renderer_context or {}) is not None:
+        indent = self.get_indent(accepted_media_type or "", renderer_context or {})
+        data = self._rows_written(data, as_fragment=indent is None)
+        if indent is not None:
             return super().render(data, accepted_media_type, renderer_context)
         return orjson.dumps(data, default=self._fallback.default, option=_OPTIONS)
+
+    def _rows_written(self, data: Any, *, as_fragment: bool) -> Any:
+        """`data` with its encoded rows written (a Fragment orjson copies as it is), or, for DRF's
+        own renderer, read back as plain JSON values."""
+        if isinstance(data, EncodedRows):
+            return self._rows(data, as_fragment)
+        if isinstance(data, dict) and isinstance(data.get("results"), EncodedRows):
+            return {**data, "results": self._rows(data["results"], as_fragment)}
+        return data
+
+    def _rows(self, rows: EncodedRows, as_fragment: bool) -> Any:
+        text = orjson.dumps(rows, default=self._fallback.default, option=_ROW_OPTIONS)
+        return orjson.Fragment(text) if as_fragment else orjson.loads(text)

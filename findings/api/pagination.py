@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from core.api.pagination import KeysetPagination
+from core.api.pagination import KeysetPagination, counted
 from core.keyset import count_capped, keys_of, with_key_columns
 
 Position = tuple[datetime, int]
@@ -74,9 +74,11 @@ class FindingPagination(KeysetPagination):
         token = request.query_params.get(self.cursor_query_param)
         position = cursor_decode(token) if token else None
         ordered = queryset.order_by("updated_at", "id")
-        if ordered._iterable_class is ValuesIterable:  # the list encoder's rows: add the keys
+        if issubclass(
+            ordered._iterable_class, ValuesIterable
+        ):  # the list encoder's rows: add the keys
             ordered = with_key_columns(ordered, keys_of(ordered))
-        self.count, self.count_exact = count_capped(queryset, self.count_cap)
+        self.count, self.count_exact = count_capped(counted(queryset, view), self.count_cap)
         if position is not None:
             moment, pk = position
             ordered = ordered.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=pk))

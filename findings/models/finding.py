@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -240,18 +243,24 @@ def _console_host(region: str) -> str:
     return f"{region}.console.aws.amazon.com"
 
 
-def console_url(*, source: str, region: str, source_id: str) -> str:
-    """The AWS console page of a finding (the service's findings page when it has no deep link)."""
-    from urllib.parse import quote
-
+@lru_cache(maxsize=4096)
+def _console_base(source: str, region: str) -> tuple[str, bool]:
+    """The console address of a (source, region) before the finding's id, and whether the id
+    follows it (lists call console_url for every row of a page: this part is made once)."""
     host = _console_host(region)
     if source == FindingSource.GUARDDUTY:
-        return (
-            f"https://{host}/guardduty/home?region={region}"
-            f"#/findings?macros=current&fId={quote(source_id, safe='')}"
-        )
+        return f"https://{host}/guardduty/home?region={region}#/findings?macros=current&fId=", True
     if source == FindingSource.MACIE:
-        return (
-            f"https://{host}/macie/home?region={region}#findings?itemId={quote(source_id, safe='')}"
-        )
-    return f"https://{host}/inspector/v2/home?region={region}#/findings/all"
+        return f"https://{host}/macie/home?region={region}#findings?itemId=", True
+    return f"https://{host}/inspector/v2/home?region={region}#/findings/all", False
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote(safe="") leaves as it is
+
+
+def console_url(*, source: str, region: str, source_id: str) -> str:
+    """The AWS console page of a finding (the service's findings page when it has no deep link)."""
+    base, with_id = _console_base(source, region)
+    if not with_id:
+        return base
+    return base + (source_id if _UNRESERVED.fullmatch(source_id) else quote(source_id, safe=""))

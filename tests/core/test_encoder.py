@@ -15,6 +15,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from accounts.api.serializers import CollectionRunSerializer
 from accounts.models import CollectionRun
 from core.api.encoder import RowEncoder, encoder_for
+from core.api.renderers import ORJSONRenderer
 from costs.api.serializers import BudgetSerializer, CostAnomalySerializer
 from costs.models import Budget, CostAnomaly
 from findings.api.serializers import FindingSerializer
@@ -33,6 +34,11 @@ def as_json(data):
     return json.loads(json.dumps(data, cls=JSONEncoder))
 
 
+def as_written(rows):
+    """What a client parses of the encoder's rows: written by the API's renderer."""
+    return json.loads(ORJSONRenderer().render(rows))
+
+
 def both(serializer_class, queryset, *, rows_from=None):
     """The encoder's rows (of `rows_from`, default `queryset`) and the serializer's output."""
     encoder = RowEncoder(serializer_class)
@@ -40,7 +46,7 @@ def both(serializer_class, queryset, *, rows_from=None):
         (rows_from if rows_from is not None else queryset).order_by("pk").values(*encoder.columns)
     )
     return (
-        as_json(encoder.encode(rows)),
+        as_written(encoder.encode(rows)),
         as_json(serializer_class(queryset.order_by("pk"), many=True).data),
     )
 
