@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_hub_principal'),
+        ('accounts', '0004_collectionrun_ownership'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_hub_principal'),
+        ('accounts', '0005_delegated_administrators'),
     ]
 
     operations = [
