@@ -171,3 +171,31 @@ def test_the_page_filters_a_hidden_total_as_the_api_does(client, bob, with_small
     page = client.get("/costs/anomalies/?ordering=total_impact")
     listed = [a.anomaly_id for a in page.context["page"].object_list]
     assert listed == ["small-a", "only-a", "mixed"]
+
+
+def test_the_chart_says_the_totals_are_hidden_instead_of_drawing_zeros(client, bob, anomalies):
+    """No daily cost rows and totals bob may not see: no 0/0 bars, the chart says why."""
+    client.force_login(bob)
+    response = client.get(f"/costs/anomalies/{anomalies['mixed'].pk}/")
+    figure = response.context["fig_anomaly"]
+    assert all(not trace.get("y") for trace in figure.get("data", []))
+    notes = [a["text"] for a in figure["layout"]["annotations"]]
+    assert any("Totals not shown" in note for note in notes)
+    # Totals bob sees are still drawn.
+    response = client.get(f"/costs/anomalies/{anomalies['only-a'].pk}/")
+    figure = response.context["fig_anomaly"]
+    assert figure["data"][0]["y"] == [100.0, 1600.0]
+
+
+def test_the_chart_draws_only_the_totals_aws_gave():
+    from costs import charts
+
+    fig = charts.anomaly_figure(
+        daily=[], start=None, end=None, expected=None, actual=Decimal(5), link="/", as_of=None
+    ).to_plotly_json()
+    assert list(fig["data"][0]["x"]) == ["Actual"] and list(fig["data"][0]["y"]) == [5.0]
+    fig = charts.anomaly_figure(
+        daily=[], start=None, end=None, expected=None, actual=None, link="/", as_of=None
+    ).to_plotly_json()
+    assert not fig["data"]
+    assert "AWS gave no expected or actual" in str(fig["layout"]["annotations"])
