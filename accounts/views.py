@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -295,3 +296,46 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     """The audit log, newest first."""
     page = Paginator(selectors.audit_list(user=request.user), 100).get_page(request.GET.get("page"))
     return render(request, "accounts/auditevent_list.html", {"page": page})
+
+
+# --- passwords: Django's views, each change in the audit log ----------------------------------
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A person changes their own password (old one asked); audited as password.changed."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.audit_record(actor=form.user, action="password.changed", target=form.user)
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """A reset link asked for by email; audited as password.reset_requested for each person it is
+    sent to (nothing for an unknown address, and the page says the same either way)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        address = form.cleaned_data["email"]
+        for person in form.get_users(address):
+            services.audit_record(
+                actor=None,
+                action="password.reset_requested",
+                target=person,
+                changes={"ip_address": login_throttle.client_ip(self.request)},
+            )
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password set through a reset link; audited as password.reset."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.audit_record(
+            actor=form.user,
+            action="password.reset",
+            target=form.user,
+            changes={"ip_address": login_throttle.client_ip(self.request)},
+        )
+        return response

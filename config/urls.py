@@ -18,10 +18,10 @@ urlpatterns = [
     ),
     path("auth/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Changing one's password (logged in) and resetting a forgotten one by email (logged out);
-    # Django's views, with AUTH_PASSWORD_VALIDATORS on every new password.
+    # Django's views, with AUTH_PASSWORD_VALIDATORS on every new password, each change audited.
     path(
         "auth/password/change/",
-        auth_views.PasswordChangeView.as_view(),
+        account_views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -29,7 +29,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("auth/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("auth/password/reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "auth/password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -37,7 +37,7 @@ urlpatterns = [
     ),
     path(
         "auth/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        account_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

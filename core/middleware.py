@@ -1,4 +1,4 @@
-"""Requests with a NUL character in their path, query or form are refused with 400.
+"""Requests with a NUL character in their path, query, form or JSON body are refused with 400.
 
 No name, id or text of ours contains NUL, and PostgreSQL cannot store or compare one: a NUL that
 reached a query (`/api/v1/accounts/%00/`) answered 500. Refusing it at the door answers every such
@@ -39,11 +39,58 @@ def _nul_fields(request: HttpRequest) -> list[str] | None:
             return None
         names = _bad_names(fields)
         return names or None
+    if request.method in ("POST", "PUT", "PATCH") and _is_json(request.content_type):
+        return _json_nul_fields(request)
     return None
 
 
+def _is_json(content_type: str | None) -> bool:
+    kind = (content_type or "").lower()
+    return kind == "application/json" or kind.endswith("+json")
+
+
+def _json_nul_fields(request: HttpRequest) -> list[str] | None:
+    """The top-level fields of a JSON body holding a NUL (escaped \\u0000) in any string or key
+    at any depth; None when there is none or the body is not JSON (the view answers that)."""
+    try:
+        body = request.body
+    except Exception:  # too large, or unreadable: the view's (Django's) to answer
+        return None
+    if b"\\u0000" not in body and b"\0" not in body:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        names = [
+            str(key).replace("\0", "")
+            for key, value in data.items()
+            if "\0" in str(key) or _holds_nul(value)
+        ]
+        return names or None
+    return [] if _holds_nul(data) else None
+
+
+def _holds_nul(value: object) -> bool:
+    """Whether a parsed JSON value holds a NUL in a string or key, at any depth (iteratively:
+    a deeply nested hostile body must not exhaust the stack)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\0" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 class RejectNulMiddleware:
-    """400 for a NUL anywhere in the path, the query string or a form's fields."""
+    """400 for a NUL anywhere in the path, the query string, a form's fields or a JSON body."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response

@@ -144,23 +144,45 @@ def anomaly_figure(
     actual: Decimal | None,
     link: str,
     as_of: datetime | None,
+    totals_hidden: bool = False,
 ) -> go.Figure:
     """Expected against actual: the daily spend of the anomaly's service and account around its
     window (window shaded, expected spread evenly over it), or AWS's two totals without daily
-    rows."""
+    rows: only the totals known, never a missing one drawn as 0; with neither, the chart says why
+    (`totals_hidden`: the person does not see every account of the anomaly)."""
     fig = go.Figure()
     if not daily or start is None:
-        names = ["Expected", "Actual"]
-        values = [float(expected or 0), float(actual or 0)]
+        known = [
+            (name, value, colour)
+            for name, value, colour in (
+                ("Expected", expected, "#98a2b3"),
+                ("Actual", actual, "#b42318"),
+            )
+            if value is not None
+        ]
+        title = "Expected and actual spend (AWS)"
+        if not known:
+            why = (
+                "Totals not shown: this anomaly's root causes include accounts you do not see."
+                if totals_hidden
+                else "AWS gave no expected or actual spend for this anomaly."
+            )
+            _layout(fig, title=title, as_of=as_of)
+            fig.add_annotation(
+                text=esc(why), xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False
+            )
+            fig.update_xaxes(visible=False)
+            fig.update_yaxes(visible=False)
+            return fig
         fig.add_bar(
-            x=names,
-            y=values,
-            marker_color=["#98a2b3", "#b42318"],
-            customdata=[link, link],
+            x=[name for name, _, _ in known],
+            y=[float(value) for _, value, _ in known],
+            marker_color=[colour for _, _, colour in known],
+            customdata=[link] * len(known),
             hovertemplate="%{x}: $%{y:,.2f}<extra></extra>",
         )
         fig.update_layout(yaxis_tickprefix="$")
-        return _layout(fig, title="Expected and actual spend (AWS)", as_of=as_of)
+        return _layout(fig, title=title, as_of=as_of)
     last = end or start
     days = [row["day"] for row in daily]
     fig.add_bar(

@@ -54,7 +54,7 @@ def anomaly_list_for_user(
     anomalies = CostAnomaly.objects.filter(account_id__in=_visible_ids(user))
     if filters is None:
         return anomalies
-    filterset = CostAnomalyFilterSet(data=filters, queryset=anomalies)
+    filterset = CostAnomalyFilterSet(data=filters, queryset=anomalies, user=user)
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     return filterset.qs
@@ -105,6 +105,25 @@ def anomaly_redact(values: dict[str, Any], visible: set[str] | None) -> dict[str
             if name in values:
                 values[name] = None
     return values
+
+
+def anomaly_totals_hidden_ids(anomalies: QuerySet[CostAnomaly], *, user: User) -> list[int]:
+    """Ids of `anomalies` whose totals `user` may not see (an account of theirs they do not see).
+
+    Filters and orderings on totals (min_impact, severity, ordering by total_impact) treat these
+    totals as null: such an anomaly never matches a total filter and sorts last, so nobody narrows
+    a hidden total down by filtering or sorting. One query over the person's anomalies' root causes,
+    made only when a total filter or ordering is asked for by a person who does not see every account.
+    """
+    visible = visible_account_ids(user=user)
+    if visible is None:
+        return []
+    rows = anomalies.order_by().values_list("pk", "account_id", "root_causes")
+    return [
+        pk
+        for pk, filed_under, causes in rows.iterator()
+        if any(_cause_account(c, filed_under) not in visible for c in causes or [])
+    ]
 
 
 def anomaly_redact_instance(anomaly: CostAnomaly, visible: set[str] | None) -> CostAnomaly:

@@ -130,6 +130,7 @@ def anomaly_detail(request: HttpRequest, pk: int) -> HttpResponse:
         actual=anomaly.total_actual,
         link=_url("costs:anomaly_list", account=anomaly.account_id),
         as_of=as_of,
+        totals_hidden=anomaly.totals_hidden,  # type: ignore[attr-defined]
     )
     related = selectors.anomaly_findings_for_user(user=request.user, anomaly=anomaly, now=now)
     context = {

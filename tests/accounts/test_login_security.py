@@ -139,6 +139,12 @@ def test_a_person_changes_their_password(client, bob):
     bob.refresh_from_db()
     assert bob.check_password("plaid-otter-cascade-91")
     assert client.get("/").status_code == 200  # still logged in
+    # Only the change that succeeded is in the audit log, by bob, of bob, no password in it.
+    events = list(AuditEvent.objects.filter(action__startswith="password."))
+    assert [(e.action, e.actor_id, e.target_id) for e in events] == [
+        ("password.changed", bob.pk, str(bob.pk))
+    ]
+    assert "plaid" not in str(events[0].changes)
 
 
 def test_a_forgotten_password_is_reset_by_email(client, bob):
@@ -158,6 +164,13 @@ def test_a_forgotten_password_is_reset_by_email(client, bob):
     assert bob.check_password("plaid-otter-cascade-91")
     # Used once: the link no longer works.
     assert b"not valid" in client.get(link, follow=True).content
+    # The request and the reset are in the audit log (the weak attempt is not).
+    events = AuditEvent.objects.filter(action__startswith="password.").order_by("id")
+    assert [(e.action, e.target_id) for e in events] == [
+        ("password.reset_requested", str(bob.pk)),
+        ("password.reset", str(bob.pk)),
+    ]
+    assert all("plaid" not in str(e.changes) for e in events)
 
 
 def test_a_reset_for_an_unknown_or_hostile_address_sends_nothing(client, db):
@@ -165,3 +178,4 @@ def test_a_reset_for_an_unknown_or_hostile_address_sends_nothing(client, db):
         response = client.post("/auth/password/reset/", {"email": email})
         assert response.status_code in (200, 302)
     assert mail.outbox == []
+    assert not AuditEvent.objects.filter(action__startswith="password.").exists()

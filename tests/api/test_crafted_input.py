@@ -133,3 +133,55 @@ def test_nul_in_a_form_field_is_400(postgres, client, alice):
 def test_an_ordinary_request_passes(postgres, client, alice):
     client.force_login(alice)
     assert client.get("/findings/", {"q": "a+b"}).status_code == 200
+
+
+@pytest.fixture
+def write_targets(store, account_a):
+    from django.utils import timezone
+
+    from costs.models import CostAnomaly
+
+    finding = store(account_a)
+    anomaly = CostAnomaly.objects.create(
+        payer=account_a,
+        anomaly_id="nul-test",
+        account_id=account_a.account_id,
+        derived_severity="low",
+        content_hash="x",
+        updated_at=timezone.now(),
+    )
+    return {"finding": finding.pk, "account": account_a.pk, "anomaly": anomaly.pk}
+
+
+NUL_BODIES = [
+    ("patch", "/api/v1/findings/{finding}/", {"note": "risk accepted\x00"}),
+    ("patch", "/api/v1/findings/{finding}/", {"ticket_ref": "JIRA-1\x00"}),
+    ("patch", "/api/v1/findings/{finding}/", {"assignee": "\x00"}),
+    ("patch", "/api/v1/findings/{finding}/", {"note\x00": "key with a NUL"}),
+    ("post", "/api/v1/webhooks/", {"url": "https://example.com/hook\x00", "events": ["x"]}),
+    ("post", "/api/v1/webhooks/", {"url": "https://example.com/", "events": ["finding\x00"]}),
+    ("post", "/api/v1/accounts/", {"account_id": "444444444444", "name": "a\x00"}),
+    ("patch", "/api/v1/accounts/{account}/", {"name": "b\x00", "tags": {"deep": ["\x00"]}}),
+    ("post", "/api/v1/cost-anomalies/{anomaly}/feedback/", {"feedback": "NO", "reason": "\x00"}),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "body"), NUL_BODIES)
+def test_nul_in_a_json_body_is_400_naming_the_field(
+    postgres, alice, write_targets, method, url, body
+):
+    client = bearer_client(alice, can_write=True)
+    send = getattr(client, method)
+    response = send(url.format(**write_targets), body, format="json", HTTP_IF_MATCH="*")
+    assert response.status_code == 400, response.content
+    answer = response.json()
+    assert "NUL" in answer["detail"]
+    held = [k.replace("\x00", "") for k, v in body.items() if "\\x00" in repr((k, v))]
+    assert held and all(name in answer for name in held)
+
+
+def test_a_json_body_without_nul_passes(postgres, alice, write_targets):
+    client = bearer_client(alice, can_write=True)
+    url = f"/api/v1/findings/{write_targets['finding']}/"
+    response = client.patch(url, {"note": "a \\u0000 written out"}, format="json")
+    assert response.status_code != 400 or "NUL" not in response.json().get("detail", "")

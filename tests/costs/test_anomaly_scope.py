@@ -123,3 +123,79 @@ def test_redaction_treats_a_root_cause_without_an_account_as_the_anomalys_own():
     redacted = anomaly_redact(values, {"222222222222"})
     assert redacted["root_causes"] == [{"Service": "EC2"}, "not a dict"]
     assert redacted["total_impact"] is None
+
+
+@pytest.fixture
+def with_small(anomalies, account_a):
+    from dataclasses import replace
+
+    small = replace(
+        _record("small-a", CAUSE_A),
+        total_impact=Decimal("10"),
+        max_impact=Decimal("10"),
+        total_actual=Decimal("110"),
+    )
+    anomalies_upsert(payer=account_a, records=[small], monitors={}, now=timezone.now())
+    return {a.anomaly_id: a for a in CostAnomaly.objects.all()}
+
+
+def _ids(client, url: str) -> list[str]:
+    return [r["anomaly_id"] for r in client.get(url).json()["results"]]
+
+
+def test_total_filters_and_ordering_do_not_narrow_down_a_hidden_total(bob, alice, with_small):
+    """A total bob may not see counts as null: it matches no total filter and sorts as null (on
+    PostgreSQL: last ascending, first descending), whatever its value."""
+    as_bob = bearer_client(bob)
+    assert sorted(_ids(as_bob, API)) == ["mixed", "only-a", "small-a"]
+    assert sorted(_ids(as_bob, f"{API}?min_impact=0")) == ["only-a", "small-a"]
+    assert _ids(as_bob, f"{API}?min_impact=1000") == ["only-a"]
+    assert _ids(as_bob, f"{API}?severity=high") == ["only-a"]
+    assert _ids(as_bob, f"{API}?severity=low") == ["small-a"]
+    assert _ids(as_bob, f"{API}?ordering=-total_impact") == ["mixed", "only-a", "small-a"]
+    assert _ids(as_bob, f"{API}?ordering=total_impact") == ["small-a", "only-a", "mixed"]
+    # alice sees every account: every total filters and sorts.
+    as_alice = bearer_client(alice)
+    assert sorted(_ids(as_alice, f"{API}?min_impact=1000")) == ["mixed", "only-a"]
+    assert _ids(as_alice, f"{API}?ordering=-total_impact")[-1] == "small-a"
+
+
+def test_the_page_filters_a_hidden_total_as_the_api_does(client, bob, with_small):
+    client.force_login(bob)
+    for query in ("min_impact=1000", "severity=high", "min_impact=0"):
+        page = client.get(f"/costs/anomalies/?{query}").content.decode()
+        assert "not shown: other accounts" not in page, query
+    page = client.get("/costs/anomalies/?ordering=-total_impact")
+    listed = [a.anomaly_id for a in page.context["page"].object_list]
+    assert listed == ["mixed", "only-a", "small-a"]  # null first descending, as in the API
+    page = client.get("/costs/anomalies/?ordering=total_impact")
+    listed = [a.anomaly_id for a in page.context["page"].object_list]
+    assert listed == ["small-a", "only-a", "mixed"]
+
+
+def test_the_chart_says_the_totals_are_hidden_instead_of_drawing_zeros(client, bob, anomalies):
+    """No daily cost rows and totals bob may not see: no 0/0 bars, the chart says why."""
+    client.force_login(bob)
+    response = client.get(f"/costs/anomalies/{anomalies['mixed'].pk}/")
+    figure = response.context["fig_anomaly"]
+    assert all(not trace.get("y") for trace in figure.get("data", []))
+    notes = [a["text"] for a in figure["layout"]["annotations"]]
+    assert any("Totals not shown" in note for note in notes)
+    # Totals bob sees are still drawn.
+    response = client.get(f"/costs/anomalies/{anomalies['only-a'].pk}/")
+    figure = response.context["fig_anomaly"]
+    assert figure["data"][0]["y"] == [100.0, 1600.0]
+
+
+def test_the_chart_draws_only_the_totals_aws_gave():
+    from costs import charts
+
+    fig = charts.anomaly_figure(
+        daily=[], start=None, end=None, expected=None, actual=Decimal(5), link="/", as_of=None
+    ).to_plotly_json()
+    assert list(fig["data"][0]["x"]) == ["Actual"] and list(fig["data"][0]["y"]) == [5.0]
+    fig = charts.anomaly_figure(
+        daily=[], start=None, end=None, expected=None, actual=None, link="/", as_of=None
+    ).to_plotly_json()
+    assert not fig["data"]
+    assert "AWS gave no expected or actual" in str(fig["layout"]["annotations"])
