@@ -19,6 +19,8 @@ def test_the_sidebar_is_every_apps_entries_in_their_order():
         ("Macie", "findings:macie"),
         ("Users", "principals:principal_list"),
         ("Inspector", "findings:inspector_report"),
+        ("SLAs", "findings:sla"),
+        ("Accepted risks", "findings:risk_acceptance_list"),
         ("Costs", "costs:overview"),
         ("Anomalies", "costs:anomaly_list"),
         ("Budgets", "costs:budget_list"),
@@ -55,10 +57,15 @@ def test_each_role_holds_what_the_apps_granted_it():
         "accounts.view_audit_log",
         "costs.send_anomaly_feedback",
         "findings.change_workflow",
+        "findings.manage_risk_acceptance",
+        "findings.manage_sla",
         "webhooks.manage_webhooks",
     ]
     assert role_permissions(Role.ANALYST) == ["findings.change_workflow"]
-    assert role_permissions(Role.MANAGER) == ["costs.send_anomaly_feedback"]
+    assert role_permissions(Role.MANAGER) == [
+        "costs.send_anomaly_feedback",
+        "findings.manage_risk_acceptance",
+    ]
     assert role_permissions(Role.VIEWER) == []
 
 
