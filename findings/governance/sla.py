@@ -142,15 +142,11 @@ class DaysAsDuration(Func):
     (how Django stores durations there; it refuses integer * duration on SQLite)."""
 
     output_field = DurationField()
+    template = "make_interval(days => %(expressions)s)"
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return super().as_sql(
-            compiler, connection, template="make_interval(days => %(expressions)s)", **extra
-        )
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return super().as_sql(
-            compiler, connection, template="(%(expressions)s * 86400000000)", **extra
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s * 86400000000)", **extra_context
         )
 
 
