@@ -108,6 +108,7 @@ class RiskAcceptanceViewSet(
     write token. Deleting a rule reopens its findings."""
 
     serializer_class = RiskAcceptanceSerializer
+    queryset = RiskAcceptance.objects.none()  # the schema's model; requests use get_queryset
     permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, HasModelPermission]  # type: ignore[list-item]
     write_permission = ACCEPT_PERMISSION
     lookup_value_regex = r"\d{1,18}"

@@ -28,6 +28,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from accounts.models import AwsAccount
@@ -125,7 +127,9 @@ def risk_acceptance_q(rule: RiskAcceptance) -> Q:
         match &= Q(resource_id=rule.resource_id)
     if rule.resource_tag:
         key, _, value = rule.resource_tag.partition("=")
-        match &= Q(vulnerability__resource_tags__contains={key: value})
+        # The tag's value as text, on PostgreSQL and SQLite alike (JSON `contains` is not on SQLite).
+        tag = KeyTextTransform(key, "vulnerability__resource_tags")
+        match &= Q(Exact(tag, value))
     if rule.min_severity:
         match &= Q(severity_rank__gte=SEVERITY_RANK[rule.min_severity])
     if rule.max_severity:

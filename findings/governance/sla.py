@@ -31,6 +31,8 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    Func,
+    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -135,15 +137,28 @@ def _is_open() -> Q:
     return Q(aws_state=AwsState.ACTIVE, status__in=OPEN_STATUSES)
 
 
+class DaysAsDuration(Func):
+    """A whole number of days as a duration: an interval on PostgreSQL, microseconds on SQLite
+    (how Django stores durations there; it refuses integer * duration on SQLite)."""
+
+    output_field = DurationField()
+    template = "make_interval(days => %(expressions)s)"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s * 86400000000)", **extra_context
+        )
+
+
 def _due_after() -> Any:
-    """The finding's severity's days as an interval: the Admin's row, else the default."""
+    """The finding's severity's days as a duration: the Admin's row, else the default."""
     policy = SlaPolicy.objects.filter(severity=OuterRef("severity")).values("days")[:1]
     default = Case(
         *(When(severity=s, then=Value(n)) for s, n in DEFAULT_SLA_DAYS.items()),
         default=Value(None),
+        output_field=IntegerField(),
     )
-    days = Coalesce(Subquery(policy), default)
-    return ExpressionWrapper(days * Value(_DAY), output_field=DurationField())
+    return DaysAsDuration(Coalesce(Subquery(policy), default, output_field=IntegerField()))
 
 
 def sla_due_expression() -> Case:
