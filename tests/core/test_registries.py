@@ -58,10 +58,15 @@ def test_each_role_holds_what_the_apps_granted_it():
         "accounts.view_audit_log",
         "costs.send_anomaly_feedback",
         "findings.change_workflow",
+        "findings.manage_risk_acceptance",
+        "findings.manage_sla",
         "webhooks.manage_webhooks",
     ]
     assert role_permissions(Role.ANALYST) == ["findings.change_workflow"]
-    assert role_permissions(Role.MANAGER) == ["costs.send_anomaly_feedback"]
+    assert role_permissions(Role.MANAGER) == [
+        "costs.send_anomaly_feedback",
+        "findings.manage_risk_acceptance",
+    ]
     assert role_permissions(Role.VIEWER) == []
 
 
