@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("config", "accounts", "core", "findings", "principals", "costs", "webhooks")
+APPS = ("config", "accounts", "core", "findings", "principals", "costs", "webhooks", "reports")
 
 
 def on_disk() -> set[str]:
