@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count
@@ -24,12 +25,22 @@ def finding_history_snapshot(
     replaced by the current counts, so the last snapshot of a day wins. Returns the rows written.
     """
     day = day or timezone.localdate()
-    findings = Finding.objects.open()
-    kept = FindingDailyCount.objects.filter(day=day)
-    if accounts is not None:
-        pks = [a.pk for a in accounts]
-        findings = findings.filter(account_id__in=pks)
-        kept = kept.filter(account_id__in=pks)
+    with transaction.atomic():
+        findings = Finding.objects.open()
+        kept = FindingDailyCount.objects.filter(day=day)
+        if accounts is not None:
+            pks = sorted(a.pk for a in accounts)
+            # Two workers collecting two regions of one account at once would both delete the
+            # day's rows and insert theirs (a unique violation): one snapshot per account at a
+            # time, accounts locked in key order so two snapshots never wait on each other.
+            list(AwsAccount.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
+            findings = findings.filter(account_id__in=pks)
+            kept = kept.filter(account_id__in=pks)
+        return _replace(day, findings, kept)
+
+
+def _replace(day: date, findings: Any, kept: Any) -> int:
+    """The day's rows of `kept` replaced by the counts of `findings` (inside a transaction)."""
     rows = (
         findings.values("account_id", "source", "severity", "category")
         .annotate(n=Count("id"))
@@ -46,7 +57,6 @@ def finding_history_snapshot(
         )
         for row in rows
     ]
-    with transaction.atomic():
-        kept.delete()
-        FindingDailyCount.objects.bulk_create(counts)
+    kept.delete()
+    FindingDailyCount.objects.bulk_create(counts)
     return len(counts)
