@@ -24,10 +24,12 @@ time(1 worker) / (W x time(W workers)), target >= 0.8. Needs PostgreSQL and Redi
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/watchpost_bench REDIS_URL=redis://127.0.0.1:6379/0 \\
         DJANGO_SECRET_KEY=x .venv/bin/python bench/collection_cycle.py --accounts 200 --regions 17
 
-Estimated duration of that full-size run on a quiet 4-core machine: about 5 hours (both modes'
-GuardDuty cycles about 1 h, the member-mode one dominating; 1 worker over 6,800 targets about
-3 h; 4 workers about 45 min). `--workers 0` skips the worker runs, `--skip-modes` the two modes;
-measured figures are in docs/operations.md ("Delegated administrators").
+Estimated duration of that full-size run on a quiet machine, scaled from the smaller runs: about
+3.5 hours (the two modes about 1.5 h, the member mode's filling and measured cycles dominating;
+1 worker over 6,800 targets, 0.8 s each, about 1.5 h; 4 workers about 25 min). `--workers 0`
+skips the worker runs, `--skip-modes` the two modes. The worker runs queue one
+`accounts.collect_target` a target, as `accounts.collect_source` does, and purge the Celery queue
+of REDIS_URL first. Measured figures: docs/operations.md ("Delegated administrators").
 """
 
 from __future__ import annotations
