@@ -28,11 +28,20 @@ def finding_history_snapshot(
     same at a million findings as at ten; elsewhere they are counted live.
     """
     day = day or timezone.localdate()
-    kept = FindingDailyCount.objects.filter(day=day)
-    pks = None if accounts is None else [a.pk for a in accounts]
-    if pks is not None:
-        kept = kept.filter(account_id__in=pks)
-    rows = _open_counts(pks)
+    pks = None if accounts is None else sorted(a.pk for a in accounts)
+    with transaction.atomic():
+        kept = FindingDailyCount.objects.filter(day=day)
+        if pks is not None:
+            # Two workers collecting two regions of one account at once would both delete the
+            # day's rows and insert theirs (a unique violation): one snapshot per account at a
+            # time, accounts locked in key order so two snapshots never wait on each other.
+            list(AwsAccount.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
+            kept = kept.filter(account_id__in=pks)
+        return _replace(day, _open_counts(pks), kept)
+
+
+def _replace(day: date, rows: Any, kept: Any) -> int:
+    """The day's rows of `kept` replaced by `rows` of open counts (inside a transaction)."""
     counts = [
         FindingDailyCount(
             day=day,
@@ -45,9 +54,8 @@ def finding_history_snapshot(
         for row in rows
         if row["n"] > 0
     ]
-    with transaction.atomic():
-        kept.delete()
-        FindingDailyCount.objects.bulk_create(counts)
+    kept.delete()
+    FindingDailyCount.objects.bulk_create(counts)
     return len(counts)
 
 
