@@ -18,6 +18,7 @@ from accounts.services import person_set_access, token_create
 from core.api.encoder import PlainValuesIterable, encoder_for, plain_values
 from core.keyset import count_capped
 from findings.api.serializers import FindingSerializer
+from findings.governance.sla import with_sla
 from findings.models import Finding, FindingVulnerability
 from findings.rows import finding_rows
 from tests.conftest import bearer_client
@@ -82,8 +83,9 @@ def test_plain_values_rows_equal_djangos(store, account_a) -> None:
     )
     store(account_a, title="plain")
     columns = encoder_for(FindingSerializer).columns
-    django_rows = list(Finding.objects.order_by("id").values(*columns))
-    fast = plain_values(Finding.objects.order_by("id").values(*columns))
+    # The list's own queryset: its SLA columns are annotations (findings.governance.sla).
+    django_rows = list(with_sla(Finding.objects.order_by("id")).values(*columns))
+    fast = plain_values(with_sla(Finding.objects.order_by("id")).values(*columns))
     assert fast._iterable_class is PlainValuesIterable
     assert list(fast) == django_rows
     (row,) = fast.filter(pk=f.pk)
