@@ -183,7 +183,9 @@ def test_the_snapshot_on_postgresql_reads_the_kept_counts_in_fixed_queries(
     finding_upsert_many(records=[record(account_id="333333333333")], default_account=account_b)
     Finding.objects.filter(severity_score=2.0).update(status=FindingStatus.RESOLVED)
     day = date(2024, 5, 14)
-    with django_assert_num_queries(5):  # the counts; savepoint, delete, insert, release
+    with django_assert_num_queries(
+        6
+    ):  # its accounts locked; the counts; savepoint, delete, insert, release
         finding_history_snapshot(day=day, accounts=[account_a])
     live = {}
     for f in Finding.objects.open().filter(account=account_a):
