@@ -61,12 +61,14 @@ def anomaly_list_for_user(
 
 
 # What an anomaly says about all of its accounts together: shown only to whoever sees them all.
+# Our severity is a band of the total impact (costs.severity), so it goes with the totals.
 ANOMALY_TOTALS = (
     "total_impact",
     "total_actual",
     "total_expected",
     "total_impact_percentage",
     "max_impact",
+    "derived_severity",
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from core.api.encoder import Computed
-from costs.choices import AnomalyFeedback
+from costs.choices import AnomalyFeedback, AnomalySeverity
 from costs.models import MONEY, Budget, CostAnomaly
 
 
@@ -19,6 +19,10 @@ class CostAnomalySerializer(serializers.ModelSerializer):
     total_actual = serializers.DecimalField(**MONEY, allow_null=True, read_only=True)
     total_expected = serializers.DecimalField(**MONEY, allow_null=True, read_only=True)
     total_impact_percentage = serializers.DecimalField(**MONEY, allow_null=True, read_only=True)
+    # A band of the total impact: null with the totals.
+    derived_severity = serializers.ChoiceField(
+        choices=AnomalySeverity.choices, allow_null=True, read_only=True
+    )
     computed_columns = {  # lists encode values() rows (core.api.encoder)
         "feedback": Computed(needs=("feedback",), value=lambda row: row["feedback"] or None),
     }

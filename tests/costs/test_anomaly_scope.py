@@ -78,12 +78,14 @@ def test_the_api_shows_a_scoped_person_only_their_root_causes_and_no_totals(bob,
         assert body["total_impact"] is None and body["total_actual"] is None
         assert body["total_expected"] is None and body["max_impact"] is None
         assert body["total_impact_percentage"] is None
+        assert body["derived_severity"] is None  # a band of the hidden total
     # Every account of "only-a" is bob's: he sees its totals.
     only_a = as_bob.get(f"{API}{anomalies['only-a'].pk}/").json()
     assert Decimal(only_a["total_impact"]) == Decimal("1500")
     # alice sees every account: everything.
     full = bearer_client(alice).get(f"{API}{mixed.pk}/").json()
     assert len(full["root_causes"]) == 2 and Decimal(full["total_impact"]) == Decimal("1500")
+    assert full["derived_severity"] == "high"
 
 
 def test_a_person_of_the_other_account_does_not_see_the_anomaly(charlie, account_b, anomalies):
@@ -106,6 +108,7 @@ def test_the_pages_show_a_scoped_person_only_their_root_causes(client, bob, alic
     assert "SecretUsageTypeOfB" not in detail and "333333333333" not in detail
     assert "1,500" not in detail and "1,600" not in detail
     assert "root causes include accounts you do not see" in detail
+    assert "a band of the hidden total impact" in detail and "sev-high" not in detail
     listing = client.get("/costs/anomalies/").content.decode()
     assert "1,500" in listing  # only-a's total
     assert listing.count("not shown: other accounts") == 1
