@@ -33,9 +33,12 @@ LOGIN=$(python manage.py seed_demo)
 python manage.py discover_accounts --check
 python manage.py collect
 # A month of triage history (resolutions, daily counts, risk acceptances): trends and SLAs show shapes.
-python manage.py seed_demo_history
+HISTORY=$(python manage.py seed_demo_history)
+echo "${HISTORY}" | head -n 1
 echo
 echo "  Watchpost demo: http://127.0.0.1:${PORT}/"
 echo "  ${LOGIN}"
+# A Manager who sees one OU: their report at /reports/?period=month.
+echo "${HISTORY}" | grep '^Manager login' | sed 's/^/  /' || true
 echo
 python manage.py runserver "127.0.0.1:${PORT}" --noreload

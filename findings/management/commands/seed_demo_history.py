@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.choices import Role
+from accounts.models import OrganizationalUnit
+from accounts.services import person_set_access
 from findings.governance.demo import demo_history_seed
+
+# The demo's manager sees one part of the organisation: the accounts in or under this OU.
+DEMO_MANAGER = ("manager", "Workloads")
 
 
 class Command(BaseCommand):
@@ -28,3 +35,21 @@ class Command(BaseCommand):
             raise CommandError("--days: from 2 to 366.")
         done = demo_history_seed(actor=actor, days=options["days"])
         self.stdout.write(" ".join(f"{k}={v}" for k, v in done.items()))
+        self._manager()
+
+    def _manager(self) -> None:
+        """A Manager granted the Workloads OU (found by discovery), with a new password, printed:
+        their monthly report (/reports/) shows only that part of the organisation."""
+        username, ou_name = DEMO_MANAGER
+        ou = OrganizationalUnit.objects.filter(name=ou_name).first()
+        if ou is None:
+            return
+        password = secrets.token_urlsafe(12)
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        user.set_password(password)
+        user.email = user.email or f"{username}@example.com"
+        user.save()
+        person_set_access(
+            actor=None, user=user, role=Role.MANAGER, all_accounts=False, accounts=[], ous=[ou]
+        )
+        self.stdout.write(f"Manager login (OU {ou.name}): {username} / {password}")

@@ -63,3 +63,29 @@ def test_the_command_is_for_the_demo_only(db, settings, manager):
     out = StringIO()
     call_command("seed_demo_history", stdout=out)
     assert out.getvalue().startswith("resolved=0")
+
+
+def test_the_demo_manager_sees_only_the_workloads_ou(db, settings, manager, account_a, account_b):
+    """seed_demo_history prints a Manager login granted the Workloads OU (as discovery found it):
+    their scope is the accounts in or under it, nothing else."""
+    from accounts.models import OrganizationalUnit
+    from accounts.selectors import account_scope_for_user
+
+    settings.DEBUG = True
+    root = OrganizationalUnit.objects.create(ou_id="r-ab12", name="Root", path="r-ab12/")
+    workloads = OrganizationalUnit.objects.create(
+        ou_id="ou-ab12-work0001", name="Workloads", parent=root, path="r-ab12/ou-ab12-work0001/"
+    )
+    account_a.ou = workloads
+    account_a.save()
+    account_b.ou = root
+    account_b.save()
+    out = StringIO()
+    call_command("seed_demo_history", stdout=out)
+    line = out.getvalue().splitlines()[1]
+    assert line.startswith("Manager login (OU Workloads): manager / ")
+    from django.contrib.auth import get_user_model
+
+    person = get_user_model().objects.get(username="manager")
+    assert person.check_password(line.rsplit(" ", 1)[1])
+    assert account_scope_for_user(user=person) == [account_a.pk]
