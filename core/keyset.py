@@ -224,7 +224,7 @@ def _after(keys: list[Key], values: list[Any], *, reverse: bool) -> Q:
     return condition & bound if bound is not None else condition
 
 
-def _row_bound(
+def row_bound(
     queryset: QuerySet[Any], keys: list[Key], values: list[Any], *, reverse: bool
 ) -> RawSQL | None:
     """`(a, b, id) < (x, y, z)`: the same rows as _after, written so that PostgreSQL reads them
@@ -377,9 +377,9 @@ def keyset_page(queryset: QuerySet[Any], *, cursor: str | None, size: int) -> Ke
         ordered = queryset.order_by(*(key.order(reverse=reverse) for key in keys))
         if values is not None:
             ordered = ordered.filter(_after(keys, values, reverse=reverse))
-            row_bound = _row_bound(queryset, keys, values, reverse=reverse)
-            if row_bound is not None:
-                ordered = ordered.filter(row_bound)
+            bound = row_bound(queryset, keys, values, reverse=reverse)
+            if bound is not None:
+                ordered = ordered.filter(bound)
         rows = list(ordered[: size + 1])
     more = len(rows) > size
     rows = rows[:size]

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.api.pagination import KeysetPagination, counted
-from core.keyset import count_capped, keys_of, with_key_columns
+from core.keyset import count_capped, keys_of, row_bound, with_key_columns
 
 Position = tuple[datetime, int]
 
@@ -82,6 +82,12 @@ class FindingPagination(KeysetPagination):
         if position is not None:
             moment, pk = position
             ordered = ordered.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=pk))
+            # The same rows as `(updated_at, id) > (moment, pk)`, which PostgreSQL reads from the
+            # (updated_at, id) index starting at the position; the OR alone starts it at
+            # `updated_at >= updated_since` and filters every row before the position.
+            bound = row_bound(ordered, keys_of(ordered), [moment, pk], reverse=False)
+            if bound is not None:
+                ordered = ordered.filter(bound)
         rows = list(ordered[: size + 1])
         more, rows = len(rows) > size, rows[:size]
         last = _position(rows[-1]) if rows else position
