@@ -151,9 +151,11 @@ def _sql_time(client: Client, url: str, repeat: int) -> tuple[float, int]:
     with CaptureQueriesContext(connection) as captured:
         _get(client, url)
     # A capped count runs with its own time budget (core.keyset.count_capped: `SET LOCAL
-    # statement_timeout = N; SELECT COUNT ...`); the baseline is the SQL itself, without the budget.
+    # statement_timeout = N; SELECT COUNT ...; SET LOCAL statement_timeout = 0`); the baseline is the SQL itself, without the budget.
     statements = [
-        re.sub(r"^SET LOCAL statement_timeout = \d+; ", "", q["sql"])
+        re.sub(
+            r"^SET LOCAL statement_timeout = \d+; |; SET LOCAL statement_timeout = 0$", "", q["sql"]
+        )
         for q in captured.captured_queries
     ]
     runs = []

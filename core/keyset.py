@@ -407,7 +407,7 @@ def count_capped(
     filter no index narrows (free text matching a common word, with other filters) can need a
     second to find 1,001 rows. Past the budget the count is PostgreSQL's estimate of the filtered
     rows, capped, and not exact. The budget is `SET LOCAL` in the same message as the count (one
-    implicit transaction): nothing else of the session is touched, and no statement is added.
+    implicit transaction): nothing else of the session is touched, and no round trip is added.
     """
     budget = COUNT_BUDGET_MS if budget_ms is None else budget_ms
     limited = queryset.order_by().values("pk")[: cap + 1]
@@ -426,9 +426,14 @@ def count_capped(
             return 0, True
         try:
             with connection.cursor() as cursor:
+                # The last SET is a sacrificial statement: a timeout that fires as the count ends
+                # leaves the cancel pending for the next statement (seen on a loaded machine: the
+                # next request's first query failed with "canceling statement due to statement
+                # timeout"); here that statement is ours, and the count falls back to the estimate.
                 cursor.execute(
                     f"SET LOCAL statement_timeout = {int(budget)}; "  # noqa: S608 - our SQL, its params
-                    f"SELECT COUNT(*) FROM ({sql}) _capped",
+                    f"SELECT COUNT(*) FROM ({sql}) _capped; "
+                    "SET LOCAL statement_timeout = 0",
                     params,
                 )
                 cursor.nextset()
