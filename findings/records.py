@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,6 +58,12 @@ class VulnerabilityRecord:
     resource_tags: dict[str, str] = field(default_factory=dict)
     remediation: str = ""
     source_url: str = ""
+
+
+def vulnerability_fields(vulnerability: VulnerabilityRecord) -> dict[str, Any]:
+    """The record's fields as a new dict, its values shared, not copied (dataclasses.asdict
+    deep-copies every package dict: a third of the time of storing an Inspector finding)."""
+    return {name: getattr(vulnerability, name) for name in _VULNERABILITY_FIELDS}
 
 
 def aws_time(value: Any) -> datetime | None:
@@ -131,7 +137,7 @@ class FindingRecord:
         data = {name: getattr(self, name) for name in _RECORD_FIELDS}
         vulnerability = data.pop("vulnerability")
         if vulnerability is not None:
-            data["vulnerability"] = asdict(vulnerability)
+            data["vulnerability"] = vulnerability_fields(vulnerability)
         del data["raw"]
         payload = _canonical_payload(self.raw)
         head = _canonical_payload(data)
@@ -162,3 +168,4 @@ def _canonical_payload(value: Any) -> str:
 
 
 _RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(FindingRecord))
+_VULNERABILITY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(VulnerabilityRecord))
