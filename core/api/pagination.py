@@ -6,7 +6,8 @@ first MAX_PAGE_DEPTH rows (an OFFSET reads and drops every row before the page);
 400 naming `page` and pointing at `next`. `count` is exact up to COUNT_CAP (1,000) rows; above that it is
 COUNT_CAP and `count_exact` is false (counting a million rows on every page would cost more than the
 page itself); a count past its time budget is PostgreSQL's estimate, capped, also not exact
-(core.keyset.count_capped).
+(core.keyset.count_capped). A first page that holds the whole list is its own count: no count
+statement is run.
 """
 
 from __future__ import annotations
@@ -68,12 +69,17 @@ class KeysetPagination(pagination.BasePagination):
         number = request.query_params.get(self.page_query_param)
         if number and not cursor:
             rows = self._numbered(queryset, size, number)
+            whole = self.previous_link is None and self.next_link is None
         else:
             page = keyset_page(queryset, cursor=cursor or None, size=size)
             rows = page.rows
             self.next_link = self._cursor_link(page.next_cursor)
             self.previous_link = self._cursor_link(page.previous_cursor)
-        self.count, self.count_exact = count_capped(counted(queryset, view), self.count_cap)
+            whole = page.is_first and page.next_cursor is None
+        if whole:  # the page holds every row: its length is the count, no statement needed
+            self.count, self.count_exact = len(rows), True
+        else:
+            self.count, self.count_exact = count_capped(counted(queryset, view), self.count_cap)
         return rows
 
     def _numbered(self, queryset: QuerySet[Any], size: int, number: str) -> list[Any]:

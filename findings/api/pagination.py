@@ -78,7 +78,6 @@ class FindingPagination(KeysetPagination):
             ordered._iterable_class, ValuesIterable
         ):  # the list encoder's rows: add the keys
             ordered = with_key_columns(ordered, keys_of(ordered))
-        self.count, self.count_exact = count_capped(counted(queryset, view), self.count_cap)
         if position is not None:
             moment, pk = position
             ordered = ordered.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=pk))
@@ -90,6 +89,10 @@ class FindingPagination(KeysetPagination):
                 ordered = ordered.filter(bound)
         rows = list(ordered[: size + 1])
         more, rows = len(rows) > size, rows[:size]
+        if position is None and not more:  # every change is on this page: no count to make
+            self.count, self.count_exact = len(rows), True
+        else:
+            self.count, self.count_exact = count_capped(counted(queryset, view), self.count_cap)
         last = _position(rows[-1]) if rows else position
         self.resume_link = self._link(last)
         self.next_link = self._link(last) if more else None

@@ -90,10 +90,15 @@ def test_filters_and_a_bad_value_answers_400_naming_it(alice, stored):
 def test_lists_pin_their_query_count(alice, stored, django_assert_num_queries):
     client = bearer_client(alice)
     client.get(ANOMALIES)
-    with django_assert_num_queries(5):  # + the caller's account scope (root causes, totals)
-        client.get(ANOMALIES)
+    # token, scope, count, page; + the caller's account scope (root causes, totals)
+    with django_assert_num_queries(5):
+        assert client.get(ANOMALIES, {"page_size": 1}).json()["count"] == 2
     with django_assert_num_queries(4):
-        client.get(BUDGETS)
+        assert client.get(BUDGETS, {"page_size": 1}).json()["count"] == 2
+    with django_assert_num_queries(4):  # the whole list on its first page: no count
+        assert client.get(ANOMALIES).json()["count"] == 2
+    with django_assert_num_queries(3):
+        assert client.get(BUDGETS).json()["count"] == 2
 
 
 def post_feedback(client, pk, feedback="PLANNED_ACTIVITY", reason="load test"):
