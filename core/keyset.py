@@ -397,6 +397,14 @@ def keyset_page(queryset: QuerySet[Any], *, cursor: str | None, size: int) -> Ke
     )
 
 
+def page_count(page: KeysetPage, queryset: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """(count, exact) of the list `page` is a page of: the page's own length when it holds the
+    whole list (first, and no next), with no statement; else count_capped(queryset, cap)."""
+    if page.is_first and page.next_cursor is None:
+        return len(page.rows), True
+    return count_capped(queryset, cap)
+
+
 def count_capped(
     queryset: QuerySet[Any], cap: int = COUNT_CAP, *, budget_ms: int | None = None
 ) -> tuple[int, bool]:

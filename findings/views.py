@@ -21,7 +21,7 @@ from accounts.ous import ous_above
 from accounts.selectors import account_list_for_user
 from core.charts import figure_json
 from core.csvstream import csv_response
-from core.keyset import count_capped, keyset_page
+from core.keyset import keyset_page, page_count
 from findings import charts
 from findings.choices import WORKFLOW_EVENT_KINDS, WORKFLOW_STATUS_CHOICES, FindingStatus
 from findings.details import finding_actor_facts
@@ -121,7 +121,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     context.update(
         page=page,
         rows=finding_rows(page.rows),
-        count=count_capped(findings),
+        count=page_count(page, findings),
         sort=_sort_links(filters),
         api_url=f"{reverse('api:finding-list')}?{filters.urlencode()}",
         csv_url=f"{reverse('findings:finding_export')}?{filters.urlencode()}",

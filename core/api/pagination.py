@@ -27,6 +27,7 @@ from core.keyset import (
     cursor_encode,
     keys_of,
     keyset_page,
+    page_count,
     with_key_columns,
 )
 
@@ -69,14 +70,14 @@ class KeysetPagination(pagination.BasePagination):
         number = request.query_params.get(self.page_query_param)
         if number and not cursor:
             rows = self._numbered(queryset, size, number)
-            whole = self.previous_link is None and self.next_link is None
         else:
             page = keyset_page(queryset, cursor=cursor or None, size=size)
             rows = page.rows
             self.next_link = self._cursor_link(page.next_cursor)
             self.previous_link = self._cursor_link(page.previous_cursor)
-            whole = page.is_first and page.next_cursor is None
-        if whole:  # the page holds every row: its length is the count, no statement needed
+            self.count, self.count_exact = page_count(page, counted(queryset, view), self.count_cap)
+            return rows
+        if self.previous_link is None and self.next_link is None:  # page 1 holds every row
             self.count, self.count_exact = len(rows), True
         else:
             self.count, self.count_exact = count_capped(counted(queryset, view), self.count_cap)
