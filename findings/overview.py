@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Max, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -24,7 +24,7 @@ from accounts.selectors import (
     collection_run_list_for_user,
 )
 from findings.choices import FindingSource, FindingStatus, Severity
-from findings.governance.sla import sla_breached_q, sla_days
+from findings.governance.sla import sla_breached_counts, sla_days
 from findings.models import Finding, FindingDailyCount
 from findings.selectors import User, finding_list_for_user, open_counts
 
@@ -119,11 +119,8 @@ def finding_overview_for_user(
 def _governance(visible: QuerySet[Finding], overview: FindingOverview) -> None:
     """SLA breaches (in all and per account) and accepted risks, each with the list it counts."""
     overview.sla_days = sla_days()
-    late = (
-        visible.filter(sla_breached_q(days=overview.sla_days))
-        .order_by()
-        .values("account__account_id", "account__name")
-        .annotate(n=Count("account"))  # read from finding_open_sla alone (it covers account)
+    late = sla_breached_counts(
+        visible, by=("account__account_id", "account__name"), days=overview.sla_days
     )
     overview.sla_by_account = [
         {
