@@ -337,6 +337,13 @@ class CollectionRun(models.Model):
                 condition=models.Q(outcome=""),
                 name="collection_run_unfinished",
             ),
+            # "Data as of" (findings.overview.findings_as_of): the latest successful finish, read
+            # from the top of this index rather than by a scan of every run (runs are kept).
+            models.Index(
+                fields=["finished_at"],
+                condition=models.Q(outcome__in=["ok", "partial"]),
+                name="collection_run_done_at",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Max, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -24,7 +24,7 @@ from accounts.selectors import (
     collection_run_list_for_user,
 )
 from findings.choices import FindingSource, FindingStatus, Severity
-from findings.governance.sla import sla_breached_q, sla_days
+from findings.governance.sla import sla_breached_counts, sla_days
 from findings.models import Finding, FindingDailyCount
 from findings.selectors import User, finding_list_for_user, open_counts
 
@@ -42,8 +42,13 @@ TREND_DAYS = 30
 
 def finding_list_url(**filters: str) -> str:
     """The findings page with these filters (empty ones left out)."""
+    return _with_query(reverse("findings:finding_list"), filters)
+
+
+def _with_query(path: str, filters: dict[str, str]) -> str:
+    """`path` with these filters (empty ones left out): one reverse() for a heatmap's 200 cells."""
     query = {k: v for k, v in filters.items() if v}
-    return reverse("findings:finding_list") + (f"?{urlencode(query)}" if query else "")
+    return path + (f"?{urlencode(query)}" if query else "")
 
 
 @dataclass
@@ -114,11 +119,8 @@ def finding_overview_for_user(
 def _governance(visible: QuerySet[Finding], overview: FindingOverview) -> None:
     """SLA breaches (in all and per account) and accepted risks, each with the list it counts."""
     overview.sla_days = sla_days()
-    late = (
-        visible.filter(sla_breached_q(days=overview.sla_days))
-        .order_by()
-        .values("account__account_id", "account__name")
-        .annotate(n=Count("account"))  # read from finding_open_sla alone (it covers account)
+    late = sla_breached_counts(
+        visible, by=("account__account_id", "account__name"), days=overview.sla_days
     )
     overview.sla_by_account = [
         {
@@ -148,13 +150,16 @@ def _heatmap(user: User, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every visible account x every band, zero included, each with its list URL."""
     counts = {(c["account__account_id"], c["severity"]): c["n"] for c in cells}
     accounts = account_list_for_user(user=user).order_by("account_id")
+    path = finding_list_url()
     return [
         {
             "account_id": account.account_id,
             "name": account.name,
             "severity": s.value,
             "count": counts.get((account.account_id, s.value), 0),
-            "url": finding_list_url(open="true", account=account.account_id, severity=s.value),
+            "url": _with_query(
+                path, {"open": "true", "account": account.account_id, "severity": s.value}
+            ),
         }
         for account in accounts.only("account_id", "name")
         for s in Severity
@@ -170,6 +175,7 @@ def _heatmap_by_ou(user: User, cells: list[dict[str, Any]]) -> list[dict[str, An
         .values_list("account_id", "ou__path")
     )
     rows = []
+    path = finding_list_url()
     for unit, _accounts in ou_list_for_user(user=user):
         under = {a for a, path in path_of.items() if path.startswith(unit.path)}
         counts: Counter[str] = Counter()
@@ -182,7 +188,7 @@ def _heatmap_by_ou(user: User, cells: list[dict[str, Any]]) -> list[dict[str, An
                 "name": f"{unit.name}",
                 "severity": s.value,
                 "count": counts[s.value],
-                "url": finding_list_url(open="true", ou=unit.ou_id, severity=s.value),
+                "url": _with_query(path, {"open": "true", "ou": unit.ou_id, "severity": s.value}),
             }
             for s in Severity
         ]

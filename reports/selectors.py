@@ -35,7 +35,7 @@ from findings.choices import Severity
 from findings.governance.acceptance import risk_acceptance_list_for_user
 
 # The events that resolve a finding: findings.governance.sla's rule, shared, not restated.
-from findings.governance.sla import _RESOLVING_EVENTS, resolved_q
+from findings.governance.sla import _RESOLVING_EVENTS, resolved_q, sla_breached_counts
 from findings.models import FindingDailyCount, FindingEvent
 from findings.selectors import User, finding_list_for_user, open_counts
 
@@ -205,9 +205,9 @@ def _findings(report: Report, user: User) -> None:
         .order_by("-severity_rank", "-severity_score", "-id")[:TOP_RISKS]
     )
     _link(report, "top_risks", page, api, {"open": "true", "ordering": "-severity"})
-    report.sla_breached = finding_list_for_user(
-        user=user, filters={**scope, "sla_breached": "true"}
-    ).count()
+    # The list's sla_breached=true, counted one index range per severity (sla_breached_counts).
+    late = sla_breached_counts(finding_list_for_user(user=user, filters=scope), by=("severity",))
+    report.sla_breached = sum(row["n"] for row in late)
     _link(report, "sla_breached", page, api, {"sla_breached": "true"})
     _accepted(report, user)
 

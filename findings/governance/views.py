@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -21,7 +21,7 @@ from findings.governance.acceptance import (
     risk_acceptance_list_for_user,
 )
 from findings.governance.forms import AcceptRiskForm, RiskAcceptanceForm, SlaForm
-from findings.governance.sla import mttr_days, sla_breached_q, sla_days, sla_days_set
+from findings.governance.sla import mttr_days, sla_breached_counts, sla_days, sla_days_set
 from findings.models import Finding
 from findings.overview import finding_list_url
 from findings.selectors import finding_get_for_user, finding_list_for_user
@@ -125,12 +125,10 @@ def sla(request: HttpRequest) -> HttpResponse:
 
 def _per_account(user: Any, visible: QuerySet[Finding], days: dict[str, int]) -> list[dict]:
     """Each visible account: its breaches (linked to the list) and mean time to resolve."""
-    late = dict(
-        visible.filter(sla_breached_q(days=days))
-        .order_by()
-        .values_list("account__account_id")
-        .annotate(n=Count("account"))  # from the finding_open_sla index alone
-    )
+    late = {
+        row["account__account_id"]: row["n"]
+        for row in sla_breached_counts(visible, by=("account__account_id",), days=days)
+    }
     mttr = mttr_days(visible, by="account__account_id")
     return [
         {

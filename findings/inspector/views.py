@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -92,14 +93,23 @@ class InspectorReportForm(forms.Form):
         ]
 
 
-def _list_url(filters: QueryDict, **extra: str) -> str:
-    """The findings list behind a number: open Inspector findings, the report's filters, more."""
-    query = filters.copy()
-    query["source"] = "inspector"
-    query["open"] = "true"
-    for key, value in extra.items():
-        query[key] = value
-    return f"{reverse('findings:finding_list')}?{query.urlencode()}"
+def _list_urls(filters: QueryDict) -> Callable[..., str]:
+    """`url(**extra)`: the findings list behind a number, open Inspector findings with the
+    report's filters and `extra` (each replacing a filter of its name where it has one).
+
+    The list's path and the filters are read once for the page's hundred and more links.
+    """
+    path = reverse("findings:finding_list")
+    base = filters.copy()
+    base["source"] = "inspector"
+    base["open"] = "true"
+    lists = dict(base.lists())
+
+    def url(**extra: str) -> str:
+        query = {**lists, **{key: [value] for key, value in extra.items()}}
+        return f"{path}?{urlencode([(k, v) for k, values in query.items() for v in values])}"
+
+    return url
 
 
 def _bad_filter(exc: ValidationError) -> HttpResponse:
@@ -133,6 +143,7 @@ def _page(
 ) -> HttpResponse:
     accounts = account_list_for_user(user=request.user)
     query = filters.urlencode()
+    list_url = _list_urls(filters)
     context: dict[str, Any] = {
         "form": InspectorReportForm(
             filters, accounts=accounts, ous=[u for u, _a in ou_list_for_user(user=request.user)]
@@ -144,19 +155,19 @@ def _page(
         "csv_url": f"?{query}&format=csv" if query else "?format=csv",
         "json_url": f"?{query}&format=json" if query else "?format=json",
         "api_url": f"{reverse('api:inspector-report')}?{query}",
-        "list_url": _list_url(filters),
+        "list_url": list_url(),
     }
     if data is not None:
-        context.update(_figures(data, filters))
+        context.update(_figures(data, list_url))
         context["type_rows"] = [(VulnerabilityType(k).label, v) for k, v in data["by_type"].items()]
         context["resource_rows"] = [
-            {**r, "url": _list_url(filters, resource=r["resource_id"], account=r["account_id"])}
+            {**r, "url": list_url(resource=r["resource_id"], account=r["account_id"])}
             for r in data["resources"]
         ]
     return render(request, "findings/inspector_report.html", context, status=400 if errors else 200)
 
 
-def _figures(data: dict[str, Any], filters: QueryDict) -> dict[str, Any]:
+def _figures(data: dict[str, Any], list_url: Callable[..., str]) -> dict[str, Any]:
     def by_severity(severity: str) -> dict[str, str]:
         # untriaged is in our informational band (the list filters by band)
         return {"severity": "informational" if severity == "untriaged" else severity}
@@ -167,7 +178,7 @@ def _figures(data: dict[str, Any], filters: QueryDict) -> dict[str, Any]:
             charts_inspector.severity_type_figure(
                 data["by_type"],
                 severities=REPORT_SEVERITIES,
-                link=lambda kind, s: _list_url(filters, vulnerability_type=kind, **by_severity(s)),
+                link=lambda kind, s: list_url(vulnerability_type=kind, **by_severity(s)),
             )
         ),
         "fig_coverage": figure_json(
@@ -177,13 +188,11 @@ def _figures(data: dict[str, Any], filters: QueryDict) -> dict[str, Any]:
             charts_inspector.age_figure(
                 data["age"]["buckets"],
                 severities=REPORT_SEVERITIES,
-                link=lambda b, s: _list_url(filters, **age_bounds(b, now=now), **by_severity(s)),
+                link=lambda b, s: list_url(**age_bounds(b, now=now), **by_severity(s)),
             )
         ),
         "fig_cves": figure_json(
-            charts_inspector.top_cves_figure(
-                data["top_cves"], link=lambda cve: _list_url(filters, cve=cve)
-            )
+            charts_inspector.top_cves_figure(data["top_cves"], link=lambda cve: list_url(cve=cve))
         ),
     }
 

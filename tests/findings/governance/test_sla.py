@@ -11,6 +11,7 @@ from accounts.models import AuditEvent
 from findings.governance.sla import (
     DEFAULT_SLA_DAYS,
     mttr_days,
+    sla_breached_counts,
     sla_breached_q,
     sla_days,
     sla_days_set,
@@ -45,6 +46,38 @@ def test_due_is_first_seen_plus_the_default_days_and_breached_only_after_it(
     late = due + timedelta(microseconds=1)
     assert with_sla(Finding.objects.filter(pk=finding.pk), now=late).get().sla_breached is True
     assert breached_at(late) == {finding.pk}
+
+
+def test_breached_counts_count_what_the_breached_filter_selects(store, account_a, account_b):
+    for severity, days in DEFAULT_SLA_DAYS.items():
+        one(store, account_a, severity)  # first seen SEEN
+        store(account_b, severity_score=SCORE[severity], first_seen=SEEN + timedelta(days=days))
+    archived = one(store, account_a, "critical", aws_state="archived")
+    assert archived.pk not in breached_at(SEEN + timedelta(days=400))
+    for moment in (
+        SEEN,
+        SEEN + timedelta(days=8),
+        SEEN + timedelta(days=95),
+        SEEN + timedelta(days=400),
+    ):
+        late = Finding.objects.filter(sla_breached_q(now=moment))
+        expected = {
+            a: late.filter(account__account_id=a).count()
+            for a in (account_a.account_id, account_b.account_id)
+        }
+        rows = sla_breached_counts(Finding.objects.all(), by=("account__account_id",), now=moment)
+        assert {r["account__account_id"]: r["n"] for r in rows} == {
+            a: n for a, n in expected.items() if n
+        }
+    only_b = Finding.objects.filter(account=account_b)
+    rows = sla_breached_counts(
+        only_b, by=("account__account_id", "severity"), now=SEEN + timedelta(days=200)
+    )
+    assert sorted((r["severity"], r["n"]) for r in rows) == [
+        ("critical", 1),
+        ("high", 1),
+        ("medium", 1),
+    ]
 
 
 def test_defaults_are_the_contracts():
