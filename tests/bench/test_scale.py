@@ -57,6 +57,7 @@ def test_the_scale_bench_prints_one_table_with_every_ingest_figure(postgres):
         "each extra object (page_size 500 vs 50)",
         "HTML findings page",
         "Inspector report page",
+        "Inspector report page, computed afresh (not cached)",
         "findings/ first page, 4 clients, gunicorn",
     ):
         assert what in rows, (what, done.stdout)
