@@ -50,6 +50,9 @@ class Computed:
 
     needs: tuple[str, ...]
     value: Callable[[Row], Any]
+    # The value is a time the serializer writes as DRF's DateTimeField does (ISO 8601, in the
+    # current zone): handed to the renderer as a datetime, as the encoder's own time columns are.
+    time: bool = False
 
 
 # Fields whose to_representation hands a database value back unchanged (None is never passed).
@@ -87,6 +90,24 @@ class _Time:
         if not isinstance(value, datetime) or value.tzinfo is None:
             return self.field.to_representation(value)
         return value.astimezone(_zone(zone))
+
+
+class _ComputedTime(_Time):
+    """A computed time (Computed.time): its function of the row, then what _Time answers."""
+
+    def __init__(self, value: Callable[[Row], Any]) -> None:
+        super().__init__(drf_fields.DateTimeField())
+        self.value = value
+
+
+def _computed_time_text(value: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    field = drf_fields.DateTimeField()
+
+    def text(row: Row) -> Any:
+        due = value(row)
+        return None if due is None else field.to_representation(due)
+
+    return text
 
 
 def _datetime_formatter(field: drf_fields.DateTimeField) -> Callable[..., Any] | None:
@@ -136,7 +157,12 @@ class RowEncoder:
                 continue
             if name in computed:
                 self._need(*(prefix + column for column in computed[name].needs))
-                self.plan.append((name, None, computed[name].value))
+                if computed[name].time and _datetime_formatter(drf_fields.DateTimeField()):
+                    self.plan.append((name, None, _ComputedTime(computed[name].value)))
+                elif computed[name].time:  # a format other than ISO 8601: DRF's field writes it
+                    self.plan.append((name, None, _computed_time_text(computed[name].value)))
+                else:
+                    self.plan.append((name, None, computed[name].value))
                 continue
             path, convert = self._derive(model, name, field)
             self._need(prefix + path)
@@ -186,7 +212,12 @@ class RowEncoder:
         lines = ["def encode_row(row, zone):", "    return {"]
         for i, (name, path, convert) in enumerate(self.plan):
             namespace[f"c{i}"] = convert
-            if path is None:
+            if path is None and isinstance(convert, _ComputedTime):
+                value = (
+                    f"(None if (v := c{i}.value(row)) is None "
+                    f"else v if v.tzinfo is zone else c{i}(v, zone))"
+                )
+            elif path is None:
                 value = f"c{i}(row)"
             elif convert is None:
                 value = f"row[{path!r}]"

@@ -24,7 +24,7 @@ from findings.api.serializers import (
 )
 from findings.api.workflow import FindingWorkflowMixin
 from findings.filtersets import FindingFilterSet
-from findings.governance.sla import with_sla
+from findings.governance.sla import with_sla, with_sla_due
 from findings.inspector.report import REPORT_FILTERS, inspector_report_for_user
 from findings.models import Finding
 from findings.selectors import (
@@ -48,7 +48,10 @@ class FindingViewSet(
     lookup_value_regex = r"\d{1,18}"
 
     def get_queryset(self) -> QuerySet[Finding]:
-        findings = with_sla(finding_list_for_user(user=self.request.user))
+        findings = finding_list_for_user(user=self.request.user)
+        if self.action == "list":  # encoded rows: sla_breached told from sla_due (the serializer)
+            return with_sla_due(findings).defer("raw")
+        findings = with_sla(findings)
         if self.action == "retrieve":
             return findings.prefetch_related("events")
         return findings.defer("raw")
