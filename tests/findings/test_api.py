@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from findings.choices import FindingStatus
 from findings.models import Finding
 from tests.conftest import bearer_client
+from tests.factories import PROD_ID, ou_tree
 
 LIST = "/api/v1/findings/"
 SUMMARY = "/api/v1/summary/"
@@ -343,3 +344,24 @@ def test_an_empty_feed_page_resumes_from_where_it_started(alice, findings):
     data = client.get(LIST, {"updated_since": future}).json()
     assert data["results"] == [] and data["next"] is None
     assert client.get(data["resume"]).status_code == 200
+
+
+def test_filters_that_read_the_database_read_it_once(
+    alice, store, account_a, django_assert_num_queries
+):
+    """The list's rows and its count are filtered by one FilterSet: an OU's accounts and the
+    SLAs are read once for both, and the rows and the count agree."""
+    client = bearer_client(alice)
+    store(account_a)
+    client.get(LIST)
+    # token, access profile, the SLAs, count, page
+    with django_assert_num_queries(5):
+        late = client.get(LIST, {"sla_breached": "true"}).json()
+    in_time = client.get(LIST, {"sla_breached": "false"}).json()
+    assert late["count"] == len(late["results"]) and in_time["count"] == len(in_time["results"])
+    assert late["count"] + in_time["count"] == 1
+    ou_tree(prod=[account_a], data=[])
+    # token, access profile, the OU's accounts, count, page
+    with django_assert_num_queries(5):
+        body = client.get(LIST, {"ou": PROD_ID}).json()
+    assert body["count"] == len(body["results"]) == 1
