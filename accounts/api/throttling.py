@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache import cache as default_cache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
@@ -48,8 +50,10 @@ class TokenRateThrottle(SimpleRateThrottle):
         now = self.timer()
         window = int(now // self.duration)
         counter = f"{key}:{window}"
-        if isinstance(self.cache, RedisCache):
-            count = _redis_count(self.cache, counter, self.duration + 1)
+        # DRF's throttles hold Django's `cache`, a proxy of the default cache: the backend itself.
+        backend = caches[DEFAULT_CACHE_ALIAS] if self.cache is default_cache else self.cache
+        if isinstance(backend, RedisCache):
+            count = _redis_count(backend, counter, self.duration + 1)
         else:
             try:
                 count = self.cache.incr(counter)

@@ -120,6 +120,11 @@ def test_the_rate_limit_window_expires_on_redis(alice, world, redis_url, monkeyp
     from django.core.cache.backends.redis import RedisCache
 
     assert isinstance(caches["default"], RedisCache)  # REDIS_URL set: the cache is Redis
+
+    def no_incr(*args, **kwargs):
+        raise AssertionError("incr: EXISTS then INCR, two round trips")
+
+    monkeypatch.setattr(RedisCache, "incr", no_incr)
     cache.clear()
     monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "3/min"})
     client = bearer_client(alice)
