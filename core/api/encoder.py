@@ -24,13 +24,15 @@ list, that the encoder answers what the serializer answers for every field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+import orjson
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.db.models import Model, QuerySet
+from django.db.models import JSONField, Model, QuerySet
 from django.db.models.query import ValuesIterable
 from django.db.models.sql.constants import MULTI
 from django.utils import timezone
@@ -258,8 +260,9 @@ def encoder_for(serializer_class: type[serializers.ModelSerializer]) -> RowEncod
 class PlainValuesIterable(ValuesIterable):
     """`values()` rows as Django's ValuesIterable makes them (the same dicts, the same database
     converters), with less Python per row: one dict(zip()) and the few converters a list has
-    (JSON columns), no generator per layer. The list encoder reads pages of up to 500 rows of
-    50 columns, where Django's per-row machinery cost as much as encoding them."""
+    (JSON columns, read by orjson: `_fast`), no generator per layer. The list encoder reads
+    pages of up to 500 rows of 50 columns, where Django's per-row machinery cost as much as
+    encoding them."""
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         queryset = self.queryset
@@ -279,7 +282,7 @@ class PlainValuesIterable(ValuesIterable):
             return
         connection = compiler.connection
         converting = [
-            (names[pos], converters, expression)
+            (names[pos], [_fast(converter) for converter in converters], expression)
             for pos, (converters, expression) in compiler.get_converters(fields).items()
         ]
         for chunk in results:
@@ -291,6 +294,32 @@ class PlainValuesIterable(ValuesIterable):
                         value = converter(value, expression, connection)
                     row[name] = value
                 yield row
+
+
+_LONG_DIGITS = re.compile(r"\d{19}")
+
+
+def _fast(converter: Callable[..., Any]) -> Callable[..., Any]:
+    """A JSONField's converter (json.loads of the text PostgreSQL sends) as orjson.loads, which
+    answers the same values several times faster. What orjson reads otherwise goes through the
+    field as before: a text with 19 digits in a row (orjson makes an integer past 64 bits a
+    float), one orjson refuses (a lone surrogate), and a field with its own decoder."""
+    if getattr(converter, "__func__", None) is not JSONField.from_db_value:
+        return converter
+    if getattr(converter.__self__, "decoder", None) is not None:  # type: ignore[attr-defined]
+        return converter
+
+    def from_db_value(value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str) and not _LONG_DIGITS.search(value):
+            try:
+                return orjson.loads(value)
+            except orjson.JSONDecodeError:
+                pass
+        return converter(value, expression, connection)
+
+    return from_db_value
 
 
 def plain_values(queryset: QuerySet[Any]) -> QuerySet[Any]:
