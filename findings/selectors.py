@@ -49,7 +49,7 @@ def finding_rows_for_user(
     key = tuple(columns)
     base = _ROWS.get(key)
     if base is None:
-        base = _ROWS[key] = with_sla_due(Finding.objects.all()).values(*columns)
+        base = _ROWS[key] = with_sla_due(Finding.objects.all(), built_once=True).values(*columns)
     rows, findings = base.all(), Finding.objects.all()
     scope = account_scope_for_user(user=user)
     if scope is None:

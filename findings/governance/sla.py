@@ -46,6 +46,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.db import CompiledOnce
 from findings.choices import OPEN_STATUSES, AwsState, FindingEventKind, FindingStatus, Severity
 from findings.models import Finding, FindingEvent, SlaPolicy
 from findings.models.governance import SLA_MAX_DAYS
@@ -176,10 +177,13 @@ def sla_due_expression() -> Case:
     )
 
 
-def with_sla_due(findings: QuerySet[Finding]) -> QuerySet[Finding]:
+def with_sla_due(findings: QuerySet[Finding], *, built_once: bool = False) -> QuerySet[Finding]:
     """`findings` annotated with `sla_due` (a time or null): breached is `sla_due < now`, null
-    never breached (what with_sla's `sla_breached` says), for a reader to tell in Python."""
-    return findings.annotate(sla_due=sla_due_expression())
+    never breached (what with_sla's `sla_breached` says), for a reader to tell in Python.
+    `built_once`: for a query built once per process and cloned (its SQL compiled once too:
+    core.db.CompiledOnce)."""
+    due = sla_due_expression()
+    return findings.annotate(sla_due=CompiledOnce(due) if built_once else due)
 
 
 def with_sla(findings: QuerySet[Finding], *, now: datetime | None = None) -> QuerySet[Finding]:
