@@ -281,15 +281,19 @@ class PlainValuesIterable(ValuesIterable):
                 yield dict(zip(names, row, strict=True))
             return
         connection = compiler.connection
-        converting = [
-            (names[pos], [_fast(converter) for converter in converters], expression)
-            for pos, (converters, expression) in compiler.get_converters(fields).items()
-        ]
+        converting = []
+        for pos, (converters, expression) in compiler.get_converters(fields).items():
+            fast = [_fast(converter) for converter in converters]
+            # Converters that answer None for None (the JSON columns'): a NULL skips them.
+            null_as_is = all(getattr(converter, "null_as_is", False) for converter in fast)
+            converting.append((names[pos], fast, expression, null_as_is))
         for chunk in results:
             for values in chunk:
                 row = dict(zip(names, values, strict=True))
-                for name, converters, expression in converting:
+                for name, converters, expression, null_as_is in converting:
                     value = row[name]
+                    if value is None and null_as_is:
+                        continue
                     for converter in converters:
                         value = converter(value, expression, connection)
                     row[name] = value
@@ -319,6 +323,7 @@ def _fast(converter: Callable[..., Any]) -> Callable[..., Any]:
                 pass
         return converter(value, expression, connection)
 
+    from_db_value.null_as_is = True  # type: ignore[attr-defined]  # None answers None
     return from_db_value
 
 
