@@ -7,7 +7,8 @@ against their choices, parse ids and dates, and refuse NUL characters (which Pos
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import django_filters as filters
 from django.db import connections
@@ -35,6 +36,8 @@ from findings.choices import (
 # The events that resolve a finding: the rule of findings.governance.sla, shared, not restated.
 from findings.governance.sla import _RESOLVING_EVENTS, resolved_q, sla_breached_q
 from findings.models import SEARCH_FIELDS, Finding, FindingEvent, search_text
+
+T = TypeVar("T")
 
 UNCATEGORISED = "uncategorised"  # the category filter's name for findings without one
 
@@ -165,7 +168,10 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
         few dozen), so the planner sees a list of accounts, as it does for a person's scope."""
         if not value:
             return qs
-        return qs.filter(account__in=list(accounts_under_ous(value).values_list("pk", flat=True)))
+        accounts = self._once(
+            ("ou", *value), lambda: list(accounts_under_ous(value).values_list("pk", flat=True))
+        )
+        return qs.filter(account__in=accounts)
 
     def filter_resolved(self, qs: QuerySet[Finding], name: str, value: Any) -> QuerySet:
         """Findings last resolved in [resolved_after, resolved_before) (both bounds read here,
@@ -257,5 +263,14 @@ class FindingFilterSet(GivenFiltersOnly, filters.FilterSet):
         """true: open past the severity's SLA (findings.governance.sla); false: every other."""
         if value is None:
             return qs
-        late = sla_breached_q()
+        late = self._once(("sla_breached",), sla_breached_q)
         return qs.filter(late) if value else qs.exclude(late)
+
+    def _once(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """`make()` once per FilterSet: what a filter reads from the database (an OU's accounts,
+        the SLAs) is read once when the filters apply to two querysets (the API list's rows and
+        what it counts: core.api.mixins.EncodedListMixin), and both filter with the same value."""
+        made: dict[tuple[Any, ...], Any] = self.__dict__.setdefault("_made", {})
+        if key not in made:
+            made[key] = make()
+        return made[key]

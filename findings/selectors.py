@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 
-from accounts.selectors import scoped_to_user
+from accounts.selectors import account_scope_for_user, scoped_to_user
 from findings.choices import FindingSource, Severity
 from findings.filtersets import UNCATEGORISED, FindingFilterSet
+from findings.governance.sla import with_sla_due
 from findings.models import Finding, FindingOpenCount
 
 User = AbstractBaseUser | AnonymousUser
@@ -34,6 +35,29 @@ def finding_list_for_user(
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     return filterset.qs
+
+
+def finding_rows_for_user(
+    *, user: User, columns: Sequence[str]
+) -> tuple[QuerySet[Any], QuerySet[Finding]]:
+    """(rows, findings) of the accounts `user` may see: `values(*columns)` rows, `sla_due`
+    among the columns they may name (with_sla_due), and the same findings as a plain queryset
+    (what a list counts), the scope asked once for both. The rows' query is built once per
+    process and set of columns, then cloned and scoped per call: building a 50-column values()
+    query with its SLA expression cost the API list about a millisecond of Python a request.
+    Filters and orderings apply to both as to finding_list_for_user's queryset."""
+    key = tuple(columns)
+    base = _ROWS.get(key)
+    if base is None:
+        base = _ROWS[key] = with_sla_due(Finding.objects.all(), built_once=True).values(*columns)
+    rows, findings = base.all(), Finding.objects.all()
+    scope = account_scope_for_user(user=user)
+    if scope is None:
+        return rows, findings
+    return rows.filter(account__in=scope), findings.filter(account__in=scope)
+
+
+_ROWS: dict[tuple[str, ...], QuerySet[Any]] = {}  # never evaluated itself: only its clones
 
 
 def finding_get_for_user(*, user: User, pk: int) -> Finding | None:

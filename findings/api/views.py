@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -24,11 +27,12 @@ from findings.api.serializers import (
 )
 from findings.api.workflow import FindingWorkflowMixin
 from findings.filtersets import FindingFilterSet
-from findings.governance.sla import with_sla
+from findings.governance.sla import with_sla, with_sla_due
 from findings.inspector.report import REPORT_FILTERS, inspector_report_for_user
 from findings.models import Finding
 from findings.selectors import (
     finding_list_for_user,
+    finding_rows_for_user,
     finding_summary,
     finding_summary_from_counts,
 )
@@ -47,8 +51,16 @@ class FindingViewSet(
     pagination_class = FindingPagination
     lookup_value_regex = r"\d{1,18}"
 
+    def list_rows(self, columns: Sequence[str]) -> tuple[QuerySet[Any], QuerySet[Finding]]:
+        """The list's rows (values() with sla_due; sla_breached is told from it by the
+        serializer's encoder) and the findings it counts, before the filters."""
+        return finding_rows_for_user(user=self.request.user, columns=columns)
+
     def get_queryset(self) -> QuerySet[Finding]:
-        findings = with_sla(finding_list_for_user(user=self.request.user))
+        findings = finding_list_for_user(user=self.request.user)
+        if self.action == "list":  # as list_rows: sla_breached told from sla_due
+            return with_sla_due(findings).defer("raw")
+        findings = with_sla(findings)
         if self.action == "retrieve":
             return findings.prefetch_related("events")
         return findings.defer("raw")

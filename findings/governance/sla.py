@@ -8,6 +8,8 @@ The interface the API, the pages and the reports use:
   null for informational, a missing first_seen, or a finding not open) and `sla_breached`. Computed
   by the database at query time from the SlaPolicy rows (a correlated lookup into a 4-row table
   per returned row), so a changed SLA applies at once and no finding is ever rewritten.
+  `with_sla_due(findings)` annotates `sla_due` alone, for readers that compare it with their own
+  clock in Python (the API list's encoder: one CASE a row in the SQL, not two).
 - `sla_breached_q(days=..., now=...)`: the Q of open findings past their due time, written as
   `severity = s AND first_seen < now - days` per severity so that the partial index
   finding_open_sla (open rows by severity, first_seen) answers it.
@@ -48,6 +50,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.db import CompiledOnce
 from findings.choices import OPEN_STATUSES, AwsState, FindingEventKind, FindingStatus, Severity
 from findings.models import Finding, FindingEvent, SlaPolicy
 from findings.models.governance import SLA_MAX_DAYS
@@ -66,6 +69,7 @@ __all__ = [
     "sla_days_set",
     "sla_due_of",
     "with_sla",
+    "with_sla_due",
 ]
 
 # Issue 17's defaults (CONTRACT.md, "Added in the second round").
@@ -178,10 +182,19 @@ def sla_due_expression() -> Case:
     )
 
 
+def with_sla_due(findings: QuerySet[Finding], *, built_once: bool = False) -> QuerySet[Finding]:
+    """`findings` annotated with `sla_due` (a time or null): breached is `sla_due < now`, null
+    never breached (what with_sla's `sla_breached` says), for a reader to tell in Python.
+    `built_once`: for a query built once per process and cloned (its SQL compiled once too:
+    core.db.CompiledOnce)."""
+    due = sla_due_expression()
+    return findings.annotate(sla_due=CompiledOnce(due) if built_once else due)
+
+
 def with_sla(findings: QuerySet[Finding], *, now: datetime | None = None) -> QuerySet[Finding]:
     """`findings` annotated with `sla_due` (a time or null) and `sla_breached` (a boolean: due
     before `now`, default the application's clock, as sla_breached_q reads it)."""
-    return findings.annotate(sla_due=sla_due_expression()).annotate(
+    return with_sla_due(findings).annotate(
         sla_breached=Case(
             When(sla_due__lt=Value(now or timezone.now()), then=Value(True)),
             default=Value(False),

@@ -111,3 +111,27 @@ def test_the_default_rate_suits_a_poller(settings):
     rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token"]
     count, period = rate.split("/")
     assert period.startswith("min") and int(count) >= 600
+
+
+def test_the_rate_limit_window_expires_on_redis(alice, world, redis_url, monkeypatch):
+    """On Redis the window's counter is one script call: counted per request, and set to expire
+    just after its window (a minute and a second), so no counter outlives its window."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    assert isinstance(caches["default"], RedisCache)  # REDIS_URL set: the cache is Redis
+
+    def no_incr(*args, **kwargs):
+        raise AssertionError("incr: EXISTS then INCR, two round trips")
+
+    monkeypatch.setattr(RedisCache, "incr", no_incr)
+    cache.clear()
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "3/min"})
+    client = bearer_client(alice)
+    assert [client.get(F).status_code for _ in range(4)] == [200, 200, 200, 429]
+    redis = cache._cache.get_client(None)  # type: ignore[attr-defined]
+    keys = [key for key in redis.keys("*") if b"throttle_token_token-" in key]
+    assert len(keys) == 1
+    assert int(redis.get(keys[0])) == 4
+    assert 0 < redis.ttl(keys[0]) <= 61
+    cache.clear()

@@ -170,3 +170,28 @@ def test_a_field_without_a_column_is_refused_not_guessed(db):
 
 def test_encoders_are_built_once_per_serializer():
     assert encoder_for(FindingSerializer) is encoder_for(FindingSerializer)
+
+
+def test_json_columns_read_by_orjson_answer_what_json_loads_does(varied):
+    """The list reads JSON columns with orjson; a value orjson refuses goes through the field."""
+    from django.db.models import JSONField
+
+    from core.api.encoder import _fast
+
+    field = JSONField()
+    fast = _fast(field.from_db_value)
+    assert fast is not field.from_db_value
+    for text in [
+        '{"team": "a", "n": [1, 2.5, null, true]}',
+        "[]",
+        '"x"',
+        "1e400",
+        "12345678901234567890123",
+        "18446744073709551616",
+        "0.1234567890123456789012",
+        '"\\ud800"',
+    ]:
+        assert fast(text, None, None) == field.from_db_value(text, None, None)
+    assert fast(None, None, None) is None
+    own_decoder = JSONField(decoder=json.JSONDecoder).from_db_value
+    assert _fast(own_decoder) is own_decoder

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from findings.choices import FindingStatus
 from findings.models import Finding
 from tests.conftest import bearer_client
+from tests.factories import PROD_ID, ou_tree
 
 LIST = "/api/v1/findings/"
 SUMMARY = "/api/v1/summary/"
@@ -346,3 +347,31 @@ def test_an_empty_feed_page_resumes_from_where_it_started(alice, findings):
     data = client.get(LIST, {"updated_since": future}).json()
     assert data["results"] == [] and data["next"] is None
     assert client.get(data["resume"]).status_code == 200
+
+
+def test_filters_that_read_the_database_read_it_once(alice, store, account_a):
+    """The list's rows and its count are filtered by one FilterSet: an OU's accounts and the
+    SLAs are read once for both, and the rows and the count agree."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = bearer_client(alice)
+    for _ in range(3):
+        store(account_a)
+    ou_tree(prod=[account_a], data=[])
+    client.get(LIST)
+
+    def read(params, first):
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(LIST, {**params, "page_size": 1}).json()
+        assert body["count"] >= len(body["results"])
+        return body, sum(q["sql"].startswith(first) for q in ctx.captured_queries)
+
+    late, reads = read({"sla_breached": "true"}, 'SELECT "findings_slapolicy"')
+    assert reads == 1
+    in_time, reads = read({"sla_breached": "false"}, 'SELECT "findings_slapolicy"')
+    assert reads == 1
+    assert late["count"] + in_time["count"] == 3
+    body, reads = read({"ou": PROD_ID}, 'SELECT "accounts_awsaccount"."id"')
+    assert reads == 1
+    assert body["count"] == 3

@@ -16,6 +16,7 @@ from findings.governance.sla import (
     sla_days,
     sla_days_set,
     with_sla,
+    with_sla_due,
 )
 from findings.models import Finding, FindingEvent
 from tests.conftest import bearer_client
@@ -228,3 +229,29 @@ def test_mttr_reads_the_last_resolution_of_a_reopened_finding(store, account_a):
     FindingEvent.objects.create(finding=f, kind="reopened", at=SEEN + timedelta(days=2))
     resolve(f, SEEN + timedelta(days=5))
     assert mttr_days(Finding.objects.all())["high"] == 5.0
+
+
+def test_the_lists_sla_due_built_once_reads_as_the_plain_expression(store, account_a, alice):
+    """The API list's query is built once per process, its sla_due compiled once (CompiledOnce):
+    the same SQL and values as the plain expression, an Admin's change applies at once, and the
+    query made a subquery (its table relabelled) compiles afresh."""
+    from django.db.models import OuterRef, Subquery
+
+    finding = one(store, account_a, "high")
+    once = with_sla_due(Finding.objects.all(), built_once=True).values("id", "sla_due")
+    plain = with_sla_due(Finding.objects.all()).values("id", "sla_due")
+    for _ in range(2):  # the second compilation reuses the first's SQL
+        assert str(once.all().query) == str(plain.query)
+        assert (
+            list(once.all()) == list(plain) == [{"id": finding.pk, "sla_due": SEEN + timedelta(30)}]
+        )
+    sla_days_set(actor=alice, days={"high": "3"})
+    assert once.all().get()["sla_due"] == SEEN + timedelta(3)
+
+    def nested(rows):
+        return Finding.objects.annotate(
+            due=Subquery(rows.filter(pk=OuterRef("pk")).values("sla_due")[:1])
+        ).values("due")
+
+    assert str(nested(once).query) == str(nested(plain).query)
+    assert list(nested(once)) == [{"due": SEEN + timedelta(3)}]
