@@ -229,6 +229,26 @@ def test_other_sources_hash_as_before():
     assert rec.content_hash() == hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def test_inspector_findings_hash_as_with_asdict():
+    """The store reads a vulnerability's fields without dataclasses.asdict's deep copies: the
+    hash of every recorded Inspector finding is the one of the whole record as asdict gives it,
+    so no stored finding is rewritten by the change."""
+    import hashlib
+    from dataclasses import asdict
+
+    from aws_emulator.seed.templates import load
+    from findings.collectors.inspector import finding_record
+
+    records = [finding_record(item) for item in load("inspector2_list_findings.json")["findings"]]
+    assert records and all(r.vulnerability is not None for r in records)
+    for rec in records:
+        fields = asdict(rec)
+        canonical = json.dumps(
+            fields, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False
+        )
+        assert rec.content_hash() == hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def test_every_inspector_finding_of_the_demo_once(db, emulator, alice):
     from aws_emulator import Emulator, demo_world
     from tests.factories import AwsAccountFactory
