@@ -9,7 +9,8 @@ measured phase runs in a child process of its own, so that its peak RSS is its o
 - store: finding_upsert_many over the same records, in the batches the sync uses (history events,
   categories, signals and all). Only the two writes are timed, not making the records.
 - inspector: N/10 Inspector package findings (recorded samples, each its own finding) stored the
-  same way, each with its vulnerability row.
+  same way, each with its vulnerability row, then the report rollups computed (as a collection
+  does when it ends).
 - collect: the whole cold `collect --source guardduty` through the real path (boto3 clients, STS,
   the emulator in-process with its request and response validation, botocore's parsing).
 - resync: `collect --source guardduty --full` again, nothing changed at AWS: every finding is
@@ -450,6 +451,7 @@ def _phase_inspector(n: int) -> dict[str, Any]:
     from accounts.models import AwsAccount
     from aws_emulator.seed.templates import load
     from findings.collectors.inspector import finding_record
+    from findings.services.rollups import rollups_flush
     from findings.services.upsert import finding_upsert_many
 
     account = AwsAccount.objects.get(account_id=ACCOUNTS[0])
@@ -468,6 +470,11 @@ def _phase_inspector(n: int) -> dict[str, Any]:
         finding_upsert_many(records=records, default_account=account)
         seconds += time.perf_counter() - started
         cpu += time.process_time() - cpu_started
+    # The report rollups of what was stored, as a collection computes them when it ends.
+    started, cpu_started = time.perf_counter(), time.process_time()
+    rollups_flush(source="inspector")
+    seconds += time.perf_counter() - started
+    cpu += time.process_time() - cpu_started
     return {"seconds": seconds, "cpu": cpu}
 
 

@@ -3,6 +3,7 @@ views and charts. `from findings.categories import categorise` (and the rest bel
 
 from findings.categories.rules import (
     CATEGORIES,
+    SHARED_TYPES,
     UNCATEGORISED,
     Categorisation,
     categorise,
@@ -12,6 +13,7 @@ from findings.categories.rules import (
 
 __all__ = [
     "CATEGORIES",
+    "SHARED_TYPES",
     "UNCATEGORISED",
     "Categorisation",
     "categorise",

@@ -6,36 +6,31 @@ Every count is what the findings page lists for one query string (the `url` besi
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
+from django.contrib.postgres.aggregates import BoolOr, JSONBAgg
 from django.db import connections
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Max, Model, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.selectors import account_ids_for_user
-from findings.categories import CATEGORIES, UNCATEGORISED
+from accounts.selectors import account_ids_for_user, account_scope_for_user
+from findings.categories import CATEGORIES, SHARED_TYPES, UNCATEGORISED
 from findings.choices import SEVERITY_RANK, FindingSource, Severity
 from findings.filtersets import UNCATEGORISED as UNCATEGORISED_PARAM
-from findings.models import Finding, FindingDailyCount
+from findings.models import Finding, FindingDailyCount, MacieOpenBucket, MacieOpenSensitive
 from findings.overview import finding_list_url
 from findings.report_cache import report_cached
 from findings.selectors import User, finding_list_for_user, open_counts
+from findings.services.rollups import rollups_flush
 
 __all__ = ["CategoryReport", "MacieReport", "category_report_for_user", "macie_report_for_user"]
 
 CATEGORISED_SOURCES = f"{FindingSource.GUARDDUTY},{FindingSource.MACIE}"
 TREND_DAYS = 30
-SHARED_TYPES = (
-    "Policy:IAMUser/S3BucketSharedExternally",
-    "Policy:IAMUser/S3BucketReplicatedExternally",
-    "Policy:IAMUser/S3BucketSharedWithCloudFront",
-)
 
 
 def category_url(category: str | None) -> str:
@@ -134,10 +129,10 @@ class MacieReport:
 def macie_report_for_user(*, user: User, top: int = 10) -> MacieReport:
     """What Macie found in `user`'s accounts, worst first.
 
-    On PostgreSQL every section is an SQL aggregate (a large organisation holds hundreds of
-    thousands of Macie findings), cached until the Macie data changes (findings.report_cache);
-    on SQLite, the demo's database, the rows are counted here.
-    tests/findings/test_category_pages.py checks that both give the same report."""
+    On PostgreSQL every section is read from the counts and rollups the database keeps (a large
+    organisation holds hundreds of thousands of Macie findings), cached until the Macie data
+    changes (findings.report_cache); on SQLite, the demo's database, the rows are counted here.
+    tests/findings/categories/test_pages.py checks that both give the same report."""
     findings = finding_list_for_user(user=user).open().filter(source=FindingSource.MACIE)
     findings = findings.select_related(None).order_by()
     if connections[findings.db].vendor != "postgresql":
@@ -147,7 +142,7 @@ def macie_report_for_user(*, user: User, top: int = 10) -> MacieReport:
         source=FindingSource.MACIE,
         user=user,
         filters={"top": top},
-        compute=lambda: _macie_report_sql(findings, top),
+        compute=lambda: _macie_report_kept(user, top),
     )
 
 
@@ -206,8 +201,17 @@ def macie_report_from_rows(findings: QuerySet[Finding], top: int) -> MacieReport
     return report
 
 
-def _macie_report_sql(findings: QuerySet[Finding], top: int) -> MacieReport:
-    cells = list(findings.values("category", "severity").annotate(n=Count("id")))
+def _macie_report_kept(user: User, top: int) -> MacieReport:
+    """The Macie report from the counts and rollups PostgreSQL keeps (findings.models.rollups):
+    thousands of rows, however many findings. Pending keys are recomputed first."""
+    scope = account_scope_for_user(user=user)  # asked once for the rollups
+
+    def kept(model: type[Model]) -> QuerySet[Any]:
+        rows = model._default_manager.order_by()
+        return rows if scope is None else rows.filter(account__in=scope)
+
+    rollups_flush(source=FindingSource.MACIE, accounts=scope)
+    cells = open_counts(user=user, by=("category", "severity"), sources=[FindingSource.MACIE])
     report = MacieReport(total=sum(c["n"] for c in cells))
     categories: Counter[str | None] = Counter()
     severities: Counter[str] = Counter()
@@ -215,91 +219,69 @@ def _macie_report_sql(findings: QuerySet[Finding], top: int) -> MacieReport:
         categories[cell["category"]] += cell["n"]
         severities[cell["severity"]] += cell["n"]
     _macie_sections(report, categories, severities)
-    buckets = (
-        findings.exclude(bucket="")
-        .values("bucket")
-        .annotate(n=Count("id"))
-        .order_by("-n", "bucket")[:top]
+    buckets = kept(MacieOpenBucket)
+    top_buckets = (
+        buckets.values("bucket").annotate(n=Sum("findings")).order_by("-n", "bucket")[:top]
     )
     report.by_bucket = [
         {"label": r["bucket"], "count": r["n"], "url": _macie_url(bucket=r["bucket"])}
-        for r in buckets
+        for r in top_buckets
     ]
-    report.sensitive_types = _sensitive_types_sql(findings)
-    report.exposed_buckets = _exposed_buckets_sql(findings)
+    kinds = (
+        kept(MacieOpenSensitive)
+        .values("type")
+        .annotate(occurrences_=Sum("occurrences"), findings_=Sum("findings"))
+    )
+    report.sensitive_types = [
+        {
+            "type": r["type"],
+            "occurrences": r["occurrences_"],
+            "findings": r["findings_"],
+            "url": _macie_url(sensitive_data=r["type"]),
+        }
+        for r in sorted(kinds, key=lambda r: (-r["occurrences_"], r["type"]))
+    ]
+    report.exposed_buckets = _exposed_buckets_kept(buckets)
     return report
 
 
-def _subquery(findings: QuerySet[Finding]) -> tuple[str, list[Any]] | None:
-    """The findings as an SQL subquery with plainly named columns; None when they can only be
-    none (a person without access)."""
-    try:
-        sql, params = (
-            findings.annotate(acct=F("account__account_id"))
-            .values("acct", "bucket", "type", "severity_rank", "sensitive_data", "public_access")
-            .query.sql_with_params()
+def _exposed_buckets_kept(buckets: QuerySet[MacieOpenBucket]) -> list[dict[str, Any]]:
+    """Buckets public or shared that hold sensitive data, the worst severity first (a bucket's
+    rows of every region summed)."""
+    rows = (
+        buckets.values("account__account_id", "bucket")
+        .annotate(
+            public_=BoolOr("public"),
+            shared_=BoolOr("shared"),
+            findings_=Sum("findings"),
+            worst_=Max("worst"),
+            sensitive_=JSONBAgg("sensitive"),
         )
-    except EmptyResultSet:
-        return None
-    return sql, list(params)
-
-
-def _sensitive_types_sql(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
-    subquery = _subquery(findings)
-    if subquery is None:
-        return []
-    sql, params = subquery
-    query = (
-        "SELECT e.key, SUM(e.value::numeric)::bigint, COUNT(*) "  # noqa: S608 - Django's SQL
-        f"FROM ({sql}) f, jsonb_each_text(f.sensitive_data) e GROUP BY e.key"
+        .filter(Q(public_=True) | Q(shared_=True))
     )
-    with connections[findings.db].cursor() as cursor:
-        cursor.execute(query, params)
-        rows = cursor.fetchall()
-    return [
-        {"type": kind, "occurrences": n, "findings": count, "url": _macie_url(sensitive_data=kind)}
-        for kind, n, count in sorted(rows, key=lambda r: (-r[1], r[0]))
-    ]
-
-
-def _exposed_buckets_sql(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
-    """Buckets public or shared that hold sensitive data, the worst severity first."""
-    subquery = _subquery(findings)
-    if subquery is None:
-        return []
-    sql, params = subquery
-    shared = ", ".join(["%s"] * len(SHARED_TYPES))
-    query = (
-        "SELECT f.acct, f.bucket, BOOL_OR(COALESCE(f.public_access, false)), "  # noqa: S608
-        f"BOOL_OR(f.type IN ({shared})), COUNT(*), MAX(f.severity_rank), "
-        "(SELECT jsonb_object_agg(k, n) FROM (SELECT e.key AS k, SUM(e.value::numeric)::bigint AS n "
-        " FROM jsonb_array_elements(jsonb_agg(f.sensitive_data)) d, jsonb_each_text(d) e "
-        " GROUP BY e.key) s) "
-        f"FROM ({sql}) f WHERE f.bucket <> '' GROUP BY f.acct, f.bucket"
-    )
-    with connections[findings.db].cursor() as cursor:
-        cursor.execute(query, [*SHARED_TYPES, *params])
-        rows = cursor.fetchall()
     label = {rank: severity for severity, rank in SEVERITY_RANK.items()}
     exposed = []
-    for account_id, bucket, public, is_shared, n, worst, sensitive in rows:
-        sensitive = json.loads(sensitive) if isinstance(sensitive, str) else sensitive
-        if not (public or is_shared) or not sensitive:
+    for row in rows:
+        sensitive: Counter[str] = Counter()
+        for found in row["sensitive_"]:
+            sensitive.update({k: int(v) for k, v in (found or {}).items()})
+        if not sensitive:
             continue
+        account_id, bucket = row["account__account_id"], row["bucket"]
         exposed.append(
             {
                 "account_id": account_id,
                 "bucket": bucket,
-                "public": bool(public),
-                "shared": bool(is_shared),
+                "public": bool(row["public_"]),
+                "shared": bool(row["shared_"]),
                 "sensitive": sorted(sensitive),
-                "findings": n,
-                "worst": label[max(worst, 0)],
-                "occurrences": sum(int(v) for v in sensitive.values()),
+                "findings": row["findings_"],
+                "worst": label[max(row["worst_"], 0)],
+                "occurrences": sum(sensitive.values()),
                 "url": _macie_url(bucket=bucket, account=account_id),
             }
         )
-    exposed.sort(key=lambda r: (-SEVERITY_RANK[r["worst"]], -r["occurrences"], r["bucket"]))
+    exposed.sort(key=_exposure_order)
     return exposed
 
 
@@ -354,5 +336,10 @@ def _exposed_buckets(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row["occurrences"] = sum(row["sensitive"].values())
         row["sensitive"] = sorted(row["sensitive"])
         row["url"] = _macie_url(bucket=row["bucket"], account=row["account_id"])
-    exposed.sort(key=lambda r: (-SEVERITY_RANK[r["worst"]], -r["occurrences"], r["bucket"]))
+    exposed.sort(key=_exposure_order)
     return exposed
+
+
+def _exposure_order(row: Mapping[str, Any]) -> tuple[int, int, str, str]:
+    """The worst severity first, then the most sensitive data found; ties by bucket, account."""
+    return (-SEVERITY_RANK[row["worst"]], -row["occurrences"], row["bucket"], row["account_id"])

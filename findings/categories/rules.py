@@ -145,3 +145,12 @@ def macie_is_public(raw: Mapping[str, Any]) -> bool:
     bucket = resources.get("s3Bucket") or {}
     effective = (bucket.get("publicAccess") or {}).get("effectivePermission")
     return bool(s3_object.get("publicAccess")) or effective == "PUBLIC"
+
+
+# Macie policy findings that say a bucket is shared outside the account (the Macie page's
+# "exposed buckets" counts these with the public ones).
+SHARED_TYPES = (
+    "Policy:IAMUser/S3BucketSharedExternally",
+    "Policy:IAMUser/S3BucketReplicatedExternally",
+    "Policy:IAMUser/S3BucketSharedWithCloudFront",
+)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol
 
 from django.db import connections
 from django.db.models import (
@@ -29,12 +29,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import OrderBy, RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import QueryDict
 from django.utils import timezone
 
 from findings.choices import SEVERITY_RANK, FindingSource, FixAvailable, VulnerabilityType
+from findings.inspector import kept
 from findings.inspector.coverage import COLLECTED, coverage_for_user, latest_runs
 from findings.models import Finding
 from findings.report_cache import report_cached
@@ -83,10 +84,18 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("91-180 days", 91, 180),
     ("over 180 days", 181, None),
 )
+# The worst resources first: most critical, then high... then most findings (ties: the key).
+RESOURCE_ORDER: tuple[str | OrderBy, ...] = (
+    *(F(s).desc() for s in REPORT_SEVERITIES),
+    F("total").desc(),
+    "resource_id",
+    "account_id",
+    "region",
+)
 TOP_RISKS = 20
 TOP_CVES = 15
 RESOURCES_SHOWN = 100  # the worst resources; the CSV download has every finding
-_ROW_FIELDS = (
+ROW_FIELDS = (
     "id",
     "source_id",
     "account__account_id",
@@ -162,7 +171,7 @@ def inspector_report_rows(*, user: User, filters: Mapping[str, Any]) -> Iterator
     """Every finding the report counts, one plain row each, worst first, streamed (the CSV).
     Raises ValidationError naming a bad filter (before the first row)."""
     findings = _open_findings(user=user, filters=filters)
-    rows = findings.order_by("-severity_rank", "-severity_score", "id").values(*_ROW_FIELDS)
+    rows = findings.order_by("-severity_rank", "-severity_score", "id").values(*ROW_FIELDS)
     now = timezone.now()
 
     def stream() -> Iterator[dict[str, Any]]:
@@ -191,7 +200,7 @@ def inspector_report_for_user(*, user: User, filters: Mapping[str, Any]) -> dict
     """
     findings = _open_findings(user=user, filters=filters)  # a bad filter raises here
     return report_cached(
-        name="inspector",
+        name=f"inspector:{_today()}",  # ages count from today: a new day, a new report
         source=FindingSource.INSPECTOR,
         user=user,
         filters=report_filters(filters),
@@ -203,22 +212,70 @@ def _report(user: User, filters: Mapping[str, Any], findings: QuerySet[Finding])
     applied = report_filters(filters)
     runs = latest_runs(user=user, filters=applied)
     finished = [r["finished_at"] for r in runs if r["outcome"] in COLLECTED and r["finished_at"]]
-    cells = _cells(findings)
+    sections: Sections = (
+        kept.KeptSections(user=user, filters=applied, findings=findings)
+        if kept.rollups_hold(applied, findings)
+        else LiveSections(findings)
+    )
+    cells = sections.cells()
     return {
         "as_of": max(finished) if finished else None,
         "generated_at": timezone.now(),
         "filters": {k: applied.getlist(k) for k in applied},
-        "totals": _totals(findings, cells),
+        "totals": _totals(cells, sections.resource_count()),
         "by_severity": _count_by_severity(cells),
         "by_type": _by_type(cells),
         "by_account": _by_account(cells),
         "coverage": coverage_for_user(user=user, filters=applied, runs=runs),
-        "top_risks": _top_risks(findings),
-        "top_cves": _top_cves(findings),
+        "top_risks": sections.top_risks(),
+        "top_cves": sections.top_cves(),
         "fix_available": _fixes(cells),
-        "age": _ages(findings),
-        "resources": _resources(findings),
+        "age": _ages(sections.age_days(_today())),
+        "resources": sections.resources(),
     }
+
+
+def _today() -> date:
+    """Today in UTC: ages are whole UTC days since Inspector first observed a finding."""
+    return timezone.now().astimezone(UTC).date()
+
+
+class Sections(Protocol):
+    """Where the report's sections come from: the findings (LiveSections) or the rollups
+    (findings.inspector.kept.KeptSections); both give the same numbers."""
+
+    def cells(self) -> list[dict[str, Any]]: ...
+    def resource_count(self) -> int: ...
+    def top_risks(self) -> list[dict[str, Any]]: ...
+    def top_cves(self) -> list[dict[str, Any]]: ...
+    def age_days(self, today: date) -> list[tuple[int, str, int]]: ...
+    def resources(self) -> list[dict[str, Any]]: ...
+
+
+class LiveSections:
+    """Each section an SQL aggregate over the open findings themselves (SQLite, and filters the
+    rollups do not hold: severity, type, CVE, package, exploit, fix, resource)."""
+
+    def __init__(self, findings: QuerySet[Finding]) -> None:
+        self.findings = findings
+
+    def cells(self) -> list[dict[str, Any]]:
+        return _cells(self.findings)
+
+    def resource_count(self) -> int:
+        return self.findings.values("account", "region", "resource_id").distinct().count()
+
+    def top_risks(self) -> list[dict[str, Any]]:
+        return _top_risks(self.findings)
+
+    def top_cves(self) -> list[dict[str, Any]]:
+        return _top_cves(self.findings)
+
+    def age_days(self, today: date) -> list[tuple[int, str, int]]:
+        return _age_days(self.findings, today)
+
+    def resources(self) -> list[dict[str, Any]]:
+        return _resources(self.findings)
 
 
 def _cells(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
@@ -243,8 +300,7 @@ def _count_by_severity(cells: list[dict[str, Any]]) -> dict[str, int]:
     return {s: counts[s] for s in REPORT_SEVERITIES}
 
 
-def _totals(findings: QuerySet[Finding], cells: list[dict[str, Any]]) -> dict[str, Any]:
-    resources = findings.values("account", "resource_id").distinct().count()
+def _totals(cells: list[dict[str, Any]], resources: int) -> dict[str, Any]:
     return {
         "open": sum(c["n"] for c in cells),
         "resources": resources,
@@ -281,11 +337,11 @@ def _by_account(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _top_risks(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
     """Highest Inspector score first; then EPSS, a known exploit, severity."""
-    rows = findings.order_by(*_RISK_ORDER).values(*_ROW_FIELDS, "report_severity")[:TOP_RISKS]
-    return [_risk(row) for row in rows]
+    rows = findings.order_by(*_RISK_ORDER).values(*ROW_FIELDS, "report_severity")[:TOP_RISKS]
+    return [risk_row(row) for row in rows]
 
 
-def _risk(row: dict[str, Any]) -> dict[str, Any]:
+def risk_row(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "finding_arn": row["source_id"],
@@ -307,9 +363,14 @@ def _risk(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _resource_key() -> Concat:
-    """(account, resource id) as one value, for COUNT(DISTINCT ...)."""
+    """(account, region, resource id), a resource, as one value for COUNT(DISTINCT ...)."""
     return Concat(
-        Cast("account_id", CharField()), Value(":"), F("resource_id"), output_field=CharField()
+        Cast("account_id", CharField()),
+        Value(":"),
+        F("region"),
+        Value(":"),
+        F("resource_id"),
+        output_field=CharField(),
     )
 
 
@@ -332,20 +393,23 @@ def _top_cves(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
         )
         .order_by(F("resources").desc(), F("score").desc(nulls_last=True), "vulnerability__cve_id")
     )[:TOP_CVES]
+    return [cve_row(row) for row in rows]
+
+
+def cve_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One top CVE, from its aggregates (vulnerability__cve_id, resources, findings, worst rank,
+    score, epss, exploit and fix counts)."""
     label = {rank: name for name, rank in _RANK.items()}
-    return [
-        {
-            "cve_id": row["vulnerability__cve_id"],
-            "resources": row["resources"],
-            "findings": row["findings"],
-            "severity": label[row["worst"]],
-            "inspector_score": row["score"],
-            "epss_score": row["epss"],
-            "exploit_available": row["exploit"] > 0,
-            "fix_available": row["fix"] > 0,
-        }
-        for row in rows
-    ]
+    return {
+        "cve_id": row["vulnerability__cve_id"],
+        "resources": row["resources"],
+        "findings": row["findings"],
+        "severity": label[row["worst"]],
+        "inspector_score": row["score"],
+        "epss_score": row["epss"],
+        "exploit_available": row["exploit"] > 0,
+        "fix_available": row["fix"] > 0,
+    }
 
 
 def _fixes(cells: list[dict[str, Any]]) -> dict[str, Any]:
@@ -365,21 +429,21 @@ def _fixes(cells: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _age_days(findings: QuerySet[Finding], now: datetime) -> list[tuple[int, str, int]]:
-    """(age in whole days, report severity, open findings): on PostgreSQL grouped in SQL; on
+def _age_days(findings: QuerySet[Finding], today: date) -> list[tuple[int, str, int]]:
+    """(age in whole UTC days, report severity, open findings): on PostgreSQL grouped in SQL; on
     SQLite (the demo) from the rows."""
     seen = findings.filter(first_seen__isnull=False)
     if connections[findings.db].vendor == "postgresql":
         table = connections[findings.db].ops.quote_name(Finding._meta.db_table)
-        days = RawSQL(  # noqa: S611 - our table name, the time as a parameter
-            f"FLOOR(EXTRACT(EPOCH FROM (%s - {table}.first_seen)) / 86400)::integer",
-            (now,),
+        days = RawSQL(  # noqa: S611 - our table name, the day as a parameter
+            f"(%s::date - ({table}.first_seen AT TIME ZONE 'UTC')::date)",
+            (today,),
             output_field=IntegerField(),
         )
         rows = seen.annotate(days=days).values("days", "report_severity").annotate(n=Count("id"))
         return [(r["days"], r["report_severity"], r["n"]) for r in rows]
     counts: Counter[tuple[int, str]] = Counter(
-        ((now - first).days, severity)
+        ((today - first.astimezone(UTC).date()).days, severity)
         for first, severity in seen.values_list(  # type: ignore[misc]  # an annotation
             "first_seen", "report_severity"
         ).iterator()
@@ -403,9 +467,9 @@ def _median(histogram: dict[int, int]) -> float | int | None:
     return low if low == high else (low + high) / 2
 
 
-def _ages(findings: QuerySet[Finding]) -> dict[str, Any]:
-    """Open findings by age (days since Inspector first observed them), each bucket by severity."""
-    ages = _age_days(findings, timezone.now())
+def _ages(ages: list[tuple[int, str, int]]) -> dict[str, Any]:
+    """Open findings by age (whole UTC days since the day Inspector first observed them: 0
+    today), each bucket by severity; from (days, report severity, findings)."""
     buckets = []
     for label, low, high in AGE_BUCKETS:
         counts: Counter[str] = Counter()
@@ -444,9 +508,7 @@ def _resources(findings: QuerySet[Finding]) -> list[dict[str, Any]]:
             resource_name=Max("vulnerability__resource_name"),
             worst_score=Max("severity_score"),
         )
-        .order_by(*(F(s).desc() for s in REPORT_SEVERITIES), F("total").desc(), "resource_id")[
-            :RESOURCES_SHOWN
-        ]
+        .order_by(*RESOURCE_ORDER)[:RESOURCES_SHOWN]
     )
     worst = _worst_cves(findings, rows)
     return [
@@ -492,12 +554,13 @@ def _worst_cves(findings: QuerySet[Finding], rows: list[dict[str, Any]]) -> dict
     return worst
 
 
-def age_bounds(bucket: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, str]:
-    """first_seen_after / first_seen_before (ISO dates) of the findings list for an age bucket."""
-    now = now or timezone.now()
-    bounds: dict[str, str] = {
-        "first_seen_before": (now - timedelta(days=bucket["min_days"])).isoformat()
-    }
+def age_bounds(bucket: Mapping[str, Any], *, today: date | None = None) -> dict[str, str]:
+    """first_seen_after / first_seen_before (ISO times, both inclusive) of the findings list for
+    an age bucket: the UTC days it spans."""
+    today = today or _today()
+    newest = datetime.combine(today - timedelta(days=bucket["min_days"] - 1), time(), UTC)
+    bounds: dict[str, str] = {"first_seen_before": (newest - timedelta(microseconds=1)).isoformat()}
     if bucket["max_days"] is not None:
-        bounds["first_seen_after"] = (now - timedelta(days=bucket["max_days"] + 1)).isoformat()
+        oldest = today - timedelta(days=bucket["max_days"])
+        bounds["first_seen_after"] = datetime.combine(oldest, time(), UTC).isoformat()
     return bounds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -172,7 +173,7 @@ def _figures(data: dict[str, Any], list_url: Callable[..., str]) -> dict[str, An
         # untriaged is in our informational band (the list filters by band)
         return {"severity": "informational" if severity == "untriaged" else severity}
 
-    now = timezone.now()
+    day = data["generated_at"].astimezone(UTC).date()  # the day its ages count from
     return {
         "fig_severity": figure_json(
             charts_inspector.severity_type_figure(
@@ -188,7 +189,7 @@ def _figures(data: dict[str, Any], list_url: Callable[..., str]) -> dict[str, An
             charts_inspector.age_figure(
                 data["age"]["buckets"],
                 severities=REPORT_SEVERITIES,
-                link=lambda b, s: list_url(**age_bounds(b, now=now), **by_severity(s)),
+                link=lambda b, s: list_url(**age_bounds(b, today=day), **by_severity(s)),
             )
         ),
         "fig_cves": figure_json(

@@ -15,6 +15,16 @@ from findings.models.history import (
     FindingOpenCount,
 )
 from findings.models.inspector import FindingVulnerability, InspectorCoverage
+from findings.models.rollups import (
+    InspectorOpenAge,
+    InspectorOpenCell,
+    InspectorOpenCve,
+    InspectorOpenResource,
+    InspectorOpenRisk,
+    MacieOpenBucket,
+    MacieOpenSensitive,
+    RollupPending,
+)
 
 __all__ = [
     "SEARCH_FIELDS",
@@ -26,7 +36,15 @@ __all__ = [
     "FindingQuerySet",
     "FindingVulnerability",
     "InspectorCoverage",
+    "InspectorOpenAge",
+    "InspectorOpenCell",
+    "InspectorOpenCve",
+    "InspectorOpenResource",
+    "InspectorOpenRisk",
+    "MacieOpenBucket",
+    "MacieOpenSensitive",
     "RiskAcceptance",
+    "RollupPending",
     "SlaPolicy",
     "console_url",
     "search_text",

@@ -16,6 +16,7 @@ from findings.models import Finding
 from findings.records import FindingRecord
 from findings.services.clock import finding_change_time
 from findings.services.history import finding_history_snapshot
+from findings.services.rollups import rollups_flush
 from findings.services.staging import (
     ARCHIVED,
     FETCHED,
@@ -96,6 +97,8 @@ def findings_sync(ctx: SyncContext, feed: FindingFeed) -> SyncResult:
         counts += _archived_sweep(ctx, feed)
         state[SWEPT_KEY] = started.isoformat()
     finding_history_snapshot(accounts=ctx.accounts)
+    # The reports' rollups of what this pass wrote, now, rather than by the next report.
+    rollups_flush(source=feed.source, accounts=[account.pk for account in ctx.accounts])
     return SyncResult(
         new=counts.new,
         updated=counts.updated,
