@@ -596,7 +596,11 @@ def prepare(n: int) -> tuple[Any, str]:
     reads_fill.fill(n)
     _rollups()
     _raise_rate_limit()
-    return _people()
+    people = _people()
+    from config.heap import freeze_startup_heap
+
+    freeze_startup_heap()  # as config.wsgi does in each server worker
+    return people
 
 
 def _rollups() -> None:

@@ -85,3 +85,23 @@ def test_gunicorns_import_of_the_wsgi_module_fails_with_the_message(tmp_path: Pa
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "collectstatic" in result.stderr
+
+
+def test_the_wsgi_application_freezes_its_start_up_heap() -> None:
+    """config.heap: a server worker loads every view (Plotly with them) and freezes what it holds,
+    so no request pays a full collection of the start-up heap."""
+    script = (
+        "import gc, sys; import config.wsgi; "
+        "print(gc.get_freeze_count(), 'plotly' in sys.modules, 'findings.views' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=os.environ.copy(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, plotly, views = result.stdout.split()
+    assert int(frozen) > 50_000 and plotly == views == "True"
