@@ -1,12 +1,14 @@
 """The Inspector report's data: open vulnerabilities, coverage, top risks, CVEs, fixes, ages and
 resources, organisation-wide or per account, scoped to the person asking (fails closed).
 
-Every section is an SQL aggregate over the open findings the report counts, never the rows in
-memory: a million Inspector findings is a real organisation. A fixed number of queries whatever
-the size: counts by (account, type, severity, fix, exploit); counts by age in days and severity
-(buckets, median and oldest from it); distinct resources; the top risks; the top CVEs; the worst
-resources and their worst CVE; coverage counts and what is not scanned; the latest collection of
-each account and region ("data as of", "not enabled"). The CSV download streams the rows.
+Every section is an SQL aggregate, never the rows in memory: a million Inspector findings is a
+real organisation. A fixed number of queries whatever the size: counts by (account, type,
+severity, fix, exploit); counts by age in days and severity (buckets, median and oldest from it);
+distinct resources; the top risks; the top CVEs; the worst resources and their worst CVE;
+coverage counts and what is not scanned; the latest collection of each account and region ("data
+as of", "not enabled"). On PostgreSQL they read the rollups kept per account and region
+(findings.inspector.kept) unless a filter beyond account, OU and region asks for the findings
+themselves (LiveSections). The CSV download streams the rows.
 """
 
 from __future__ import annotations
