@@ -11,7 +11,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from core.charts import GRID, chart_layout, esc
+from core.charts import GRID, FigureSpec, chart_layout, esc, figure_spec, layout_spec
 from findings.charts import SEVERITY_COLOURS
 
 __all__ = ["bar_figure", "category_trend_figure"]
@@ -44,8 +44,9 @@ def category_trend_figure(rows: Iterable[Mapping[str, Any]]) -> go.Figure:
 
 def bar_figure(
     rows: Iterable[Mapping[str, Any]], *, title: str, colour_by_severity: bool = False
-) -> go.Figure:
-    """A horizontal bar per row {label, count, url} (and `severity` to colour by), largest on top."""
+) -> FigureSpec:
+    """A horizontal bar per row {label, count, url} (and `severity` to colour by), largest on top.
+    Built as Plotly's JSON (core.charts.figure_spec): the Macie page draws three on each view."""
     rows = list(rows)[::-1]  # Plotly draws the first bar at the bottom
     colours = [
         SEVERITY_COLOURS.get(row.get("severity", ""), "#1f5fbf")
@@ -53,21 +54,20 @@ def bar_figure(
         else "#1f5fbf"
         for row in rows
     ]
-    fig = go.Figure(
-        go.Bar(
-            orientation="h",
-            x=[row["count"] for row in rows],
-            y=[esc(row["label"]) for row in rows],
-            customdata=[row["url"] for row in rows],
-            hovertext=[f"{esc(row['label'])}: {row['count']} open" for row in rows],
-            hovertemplate="%{hovertext}<extra></extra>",
-            marker={"color": colours},
-            text=[row["count"] for row in rows],
-            textposition="outside",
-            cliponaxis=False,
-        )
-    )
-    chart_layout(fig, title=title, height=max(220, 100 + 28 * len(rows)))
-    fig.update_yaxes(automargin=True, type="category")
-    fig.update_xaxes(rangemode="tozero", gridcolor=GRID)
-    return fig
+    bars = {
+        "type": "bar",
+        "orientation": "h",
+        "x": [row["count"] for row in rows],
+        "y": [esc(row["label"]) for row in rows],
+        "customdata": [row["url"] for row in rows],
+        "hovertext": [f"{esc(row['label'])}: {row['count']} open" for row in rows],
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "marker": {"color": colours},
+        "text": [str(row["count"]) for row in rows],  # Plotly takes text as strings
+        "textposition": "outside",
+        "cliponaxis": False,
+    }
+    layout = layout_spec(title=title, height=max(220, 100 + 28 * len(rows)))
+    layout["yaxis"] = {"automargin": True, "type": "category"}
+    layout["xaxis"] = {"rangemode": "tozero", "gridcolor": GRID}
+    return figure_spec([bars], layout)

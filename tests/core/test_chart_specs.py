@@ -11,6 +11,7 @@ import pytest
 
 from core.charts import chart_layout, figure_json, figure_spec, layout_spec, spec_update
 from findings import charts as overview_charts
+from findings.categories import charts as categories_charts
 from findings.choices import Severity
 from findings.inspector import charts as inspector_charts
 
@@ -75,6 +76,15 @@ FIGURES = {
         [{"cve_id": HOSTILE, "resources": 4, "findings": 5, "severity": "critical"}],
         link=lambda cve: f"/findings/?cve={cve}",
     ),
+    "Macie bars": lambda: categories_charts.bar_figure(
+        [
+            {"label": HOSTILE, "count": 9, "url": "/findings/?bucket=x", "severity": "high"},
+            {"label": "b", "count": 1, "url": "", "severity": "?"},
+        ],
+        title=HOSTILE,
+        colour_by_severity=True,
+    ),
+    "Macie bars, empty": lambda: categories_charts.bar_figure([], title="Top buckets"),
 }
 
 
