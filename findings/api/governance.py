@@ -109,7 +109,7 @@ class RiskAcceptanceViewSet(
 
     serializer_class = RiskAcceptanceSerializer
     queryset = RiskAcceptance.objects.none()  # the schema's model; requests use get_queryset
-    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, HasModelPermission]  # type: ignore[list-item]
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, HasModelPermission]
     write_permission = ACCEPT_PERMISSION
     lookup_value_regex = r"\d{1,18}"
     http_method_names = ["get", "post", "delete", "head", "options"]
