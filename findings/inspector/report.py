@@ -174,14 +174,14 @@ def inspector_report_rows(*, user: User, filters: Mapping[str, Any]) -> Iterator
     Raises ValidationError naming a bad filter (before the first row)."""
     findings = _open_findings(user=user, filters=filters)
     rows = findings.order_by("-severity_rank", "-severity_score", "id").values(*ROW_FIELDS)
-    now = timezone.now()
+    today = _today()
 
     def stream() -> Iterator[dict[str, Any]]:
         for row in rows.iterator(chunk_size=2000):
             row["report_severity"] = _severity(row)
             row["vulnerability_type"] = str(row["type"]).lower()
-            seen = row["first_seen"]
-            row["age_days"] = (now - seen).days if seen else None
+            seen = row["first_seen"]  # whole UTC days, as the report's ages
+            row["age_days"] = (today - seen.astimezone(UTC).date()).days if seen else None
             yield row
 
     return stream()

@@ -220,3 +220,17 @@ def test_keys_committed_by_writers_wait_for_the_next_report(account_a, alice):
     }
     assert_kept_equals_live(alice)
     assert not RollupPending.objects.exists()
+
+
+def test_the_csv_counts_ages_as_the_report_does(org, alice, client):
+    import csv
+    import io
+
+    client.force_login(alice)
+    data = bearer_client(alice).get("/api/v1/inspector/report/").json()
+    response = client.get("/inspector/", {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    ages = [int(r["age_days"]) for r in rows if r["age_days"]]
+    for bucket in data["age"]["buckets"]:
+        high = bucket["max_days"] if bucket["max_days"] is not None else 10**6
+        assert sum(bucket["min_days"] <= a <= high for a in ages) == bucket["total"]
