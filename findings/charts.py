@@ -9,7 +9,7 @@ every property cost a third of the overview's time; tests check that Plotly acce
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from findings.choices import Severity
 
 __all__ = [
     "SEVERITY_COLOURS",
+    "count_bars_figure",
     "severity_heatmap_figure",
     "severity_trend_figure",
     "top_types_figure",
@@ -146,25 +147,36 @@ def severity_heatmap_figure(
 
 def top_types_figure(rows: Iterable[Mapping[str, Any]]) -> FigureSpec:
     """The most frequent open finding types: rows {type, count, url}, largest at the top."""
+    rows = list(rows)
+    spec = count_bars_figure(rows, label="type", title="Top open finding types")
+    spec["layout"]["yaxis"].update(_short_ticks([row["type"] for row in rows[::-1]], 44))
+    return spec
+
+
+def count_bars_figure(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    label: str,
+    title: str,
+    colour: str | Callable[[Mapping[str, Any]], str] = "#1f5fbf",
+) -> FigureSpec:
+    """A horizontal bar of open findings per row {<label>, count, url}, the first row on top;
+    `colour` one for every bar, or a row's own."""
     rows = list(rows)[::-1]  # Plotly draws the first bar at the bottom
     bars = {
         "type": "bar",
         "orientation": "h",
         "x": [row["count"] for row in rows],
-        "y": [esc(row["type"]) for row in rows],
+        "y": [esc(row[label]) for row in rows],
         "customdata": [row["url"] for row in rows],
-        "hovertext": [f"{esc(row['type'])}: {row['count']} open" for row in rows],
+        "hovertext": [f"{esc(row[label])}: {row['count']} open" for row in rows],
         "hovertemplate": "%{hovertext}<extra></extra>",
-        "marker": {"color": "#1f5fbf"},
+        "marker": {"color": colour if isinstance(colour, str) else [colour(r) for r in rows]},
         "text": [str(row["count"]) for row in rows],  # Plotly takes text as strings
         "textposition": "outside",
         "cliponaxis": False,
     }
-    layout = layout_spec(title="Top open finding types", height=max(220, 100 + 28 * len(rows)))
-    layout["yaxis"] = {
-        "automargin": True,
-        "type": "category",
-        **_short_ticks([row["type"] for row in rows], 44),
-    }
+    layout = layout_spec(title=title, height=max(220, 100 + 28 * len(rows)))
+    layout["yaxis"] = {"automargin": True, "type": "category"}
     layout["xaxis"] = {"rangemode": "tozero", "gridcolor": GRID}
     return figure_spec([bars], layout)

@@ -11,8 +11,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from core.charts import GRID, FigureSpec, chart_layout, esc, figure_spec, layout_spec
-from findings.charts import SEVERITY_COLOURS
+from core.charts import GRID, FigureSpec, chart_layout, esc
+from findings.charts import SEVERITY_COLOURS, count_bars_figure
 
 __all__ = ["bar_figure", "category_trend_figure"]
 
@@ -47,27 +47,10 @@ def bar_figure(
 ) -> FigureSpec:
     """A horizontal bar per row {label, count, url} (and `severity` to colour by), largest on top.
     Built as Plotly's JSON (core.charts.figure_spec): the Macie page draws three on each view."""
-    rows = list(rows)[::-1]  # Plotly draws the first bar at the bottom
-    colours = [
-        SEVERITY_COLOURS.get(row.get("severity", ""), "#1f5fbf")
-        if colour_by_severity
-        else "#1f5fbf"
-        for row in rows
-    ]
-    bars = {
-        "type": "bar",
-        "orientation": "h",
-        "x": [row["count"] for row in rows],
-        "y": [esc(row["label"]) for row in rows],
-        "customdata": [row["url"] for row in rows],
-        "hovertext": [f"{esc(row['label'])}: {row['count']} open" for row in rows],
-        "hovertemplate": "%{hovertext}<extra></extra>",
-        "marker": {"color": colours},
-        "text": [str(row["count"]) for row in rows],  # Plotly takes text as strings
-        "textposition": "outside",
-        "cliponaxis": False,
-    }
-    layout = layout_spec(title=title, height=max(220, 100 + 28 * len(rows)))
-    layout["yaxis"] = {"automargin": True, "type": "category"}
-    layout["xaxis"] = {"rangemode": "tozero", "gridcolor": GRID}
-    return figure_spec([bars], layout)
+
+    def colour(row: Mapping[str, Any]) -> str:
+        if colour_by_severity:
+            return SEVERITY_COLOURS.get(row.get("severity", ""), "#1f5fbf")
+        return "#1f5fbf"
+
+    return count_bars_figure(rows, label="label", title=title, colour=colour)
