@@ -124,7 +124,7 @@ def _nullable(model: type[Model], path: str) -> bool:
 
 
 def _value_of(row: Any, path: str) -> Any:
-    if isinstance(row, dict):
+    if not isinstance(row, Model):  # a values() row: a dict, or the list encoder's ValuesRow
         return row[path]
     value = row
     for name in path.split("__"):

@@ -12,23 +12,29 @@ fields once, per serializer class, and derives from them
   them: `Z` for UTC, every microsecond), and the field's own `to_representation` for any other
   type (decimals, dates): always exact, merely slower.
 
+Rows are read by position. PlainValuesIterable keeps each row as the tuple the database driver
+made (a ValuesRow, readable by column name too, for the paginators' keys); the plan is compiled,
+once per order of columns, into one function that unpacks that tuple into locals and returns one
+dict literal. In the API's lists (JsonTextValuesIterable), a JSON column is the text PostgreSQL
+sent, written into the answer as it is (an orjson.Fragment), never parsed and written again.
+
 `encode()` answers an `EncodedRows` list: core.api.renderers writes its times with orjson's own
 (compiled) ISO 8601, exactly the text DRF's DateTimeField answers, instead of a Python call per time.
 
 The serializer stays the source of truth (and of the OpenAPI schema): a field the encoder cannot
 derive (a method field, a property, a nested serializer) must be declared by the serializer in
-`computed_columns` with the columns it needs and a function of the row, or the encoder refuses it
-when it is built (ImproperlyConfigured), never guesses. tests/core/test_encoder.py proves, per
+`computed_columns` with the columns it needs and a function of those columns (Computed), or the
+encoder refuses it when it is built (ImproperlyConfigured), never guesses. tests/core/test_encoder.py proves, per
 list, that the encoder answers what the serializer answers for every field.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
@@ -40,7 +46,7 @@ from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
-__all__ = ["Computed", "EncodedRows", "RowEncoder", "encoder_for"]
+__all__ = ["Computed", "EncodedRows", "RowEncoder", "ValuesRow", "encoder_for", "values_row_class"]
 
 Row = Mapping[str, Any]
 
@@ -48,13 +54,20 @@ Row = Mapping[str, Any]
 @dataclass(frozen=True)
 class Computed:
     """A serializer field the encoder cannot derive: the `values()` columns it needs and the
-    function of a row that answers what the field would."""
+    function that answers what the field would, given those columns' values as positional
+    arguments in `needs` order (no row mapping is built: the encoder reads rows by position)."""
 
     needs: tuple[str, ...]
-    value: Callable[[Row], Any]
+    value: Callable[..., Any]
     # The value is a time the serializer writes as DRF's DateTimeField does (ISO 8601, in the
     # current zone): handed to the renderer as a datetime, as the encoder's own time columns are.
     time: bool = False
+    # The function also takes the time of the page (an aware datetime, read once per encode()
+    # call) as its last argument: every row of a page judged at the same instant.
+    clock: bool = False
+    # The field is null, with no call, where this column (selected too, not passed) is null: a
+    # one-to-one relation the row does not have (DRF answers null for it too).
+    null_without: str | None = None
 
 
 # Fields whose to_representation hands a database value back unchanged (None is never passed).
@@ -95,18 +108,18 @@ class _Time:
 
 
 class _ComputedTime(_Time):
-    """A computed time (Computed.time): its function of the row, then what _Time answers."""
+    """A computed time (Computed.time): its function of the columns, then what _Time answers."""
 
-    def __init__(self, value: Callable[[Row], Any]) -> None:
+    def __init__(self, value: Callable[..., Any]) -> None:
         super().__init__(drf_fields.DateTimeField())
         self.value = value
 
 
-def _computed_time_text(value: Callable[[Row], Any]) -> Callable[[Row], Any]:
+def _computed_time_text(value: Callable[..., Any]) -> Callable[..., Any]:
     field = drf_fields.DateTimeField()
 
-    def text(row: Row) -> Any:
-        due = value(row)
+    def text(*args: Any) -> Any:
+        due = value(*args)
         return None if due is None else field.to_representation(due)
 
     return text
@@ -139,8 +152,33 @@ def _model_path(model: type[Model], source: str) -> str:
     return "__".join(parts)
 
 
+class _Step:
+    """One field of the plan: its name, the columns it reads (one for a column, a Computed's
+    `needs`), and how it turns them into the field's value."""
+
+    __slots__ = ("clock", "columns", "computed", "convert", "name", "null_without")
+
+    def __init__(
+        self,
+        name: str,
+        columns: tuple[str, ...],
+        convert: Callable[..., Any] | None,
+        *,
+        computed: bool = False,
+        clock: bool = False,
+        null_without: str | None = None,
+    ) -> None:
+        self.name, self.columns, self.convert = name, columns, convert
+        self.computed, self.clock, self.null_without = computed, clock, null_without
+
+
 class RowEncoder:
-    """Encodes `values()` rows as `serializer_class` would encode the model instances."""
+    """Encodes `values()` rows as `serializer_class` would encode the model instances.
+
+    Rows are read by position: a row of PlainValuesIterable (ValuesRow, the tuple the database
+    driver made) is unpacked into local names at C speed by a function compiled for its columns'
+    order, with no dict per row; a mapping (Django's own values() dicts) is read in its keys'
+    order the same way."""
 
     def __init__(
         self,
@@ -153,24 +191,36 @@ class RowEncoder:
         computed: dict[str, Computed] = getattr(serializer_class, "computed_columns", {})
         skip = set(exclude)
         self.columns: list[str] = []
-        self.plan: list[tuple[str, str | None, Callable[..., Any] | None]] = []
+        self.plan: list[_Step] = []
         for name, field in serializer_class().fields.items():
             if field.write_only or name in skip:
                 continue
             if name in computed:
-                self._need(*(prefix + column for column in computed[name].needs))
-                if computed[name].time and _datetime_formatter(drf_fields.DateTimeField()):
-                    self.plan.append((name, None, _ComputedTime(computed[name].value)))
-                elif computed[name].time:  # a format other than ISO 8601: DRF's field writes it
-                    self.plan.append((name, None, _computed_time_text(computed[name].value)))
+                spec = computed[name]
+                needs = tuple(prefix + column for column in spec.needs)
+                self._need(*needs)
+                convert: Callable[..., Any]
+                if spec.time and _datetime_formatter(drf_fields.DateTimeField()):
+                    convert = _ComputedTime(spec.value)
+                elif spec.time:  # a format other than ISO 8601: DRF's field writes it
+                    convert = _computed_time_text(spec.value)
                 else:
-                    self.plan.append((name, None, computed[name].value))
+                    convert = spec.value
+                without = None if spec.null_without is None else prefix + spec.null_without
+                if without is not None:
+                    self._need(without)
+                self.plan.append(
+                    _Step(
+                        name, needs, convert, computed=True, clock=spec.clock, null_without=without
+                    )
+                )
                 continue
-            path, convert = self._derive(model, name, field)
+            path, column_convert = self._derive(model, name, field)
             self._need(prefix + path)
-            self.plan.append((name, prefix + path, convert))
-        self._encode_row = self._compile()
-        self.times = any(isinstance(convert, _Time) for _name, _path, convert in self.plan)
+            self.plan.append(_Step(name, (prefix + path,), column_convert))
+        self.times = any(isinstance(step.convert, _Time) for step in self.plan)
+        self.clock = any(step.clock for step in self.plan)
+        self._compiled: dict[tuple[str, ...], Callable[..., dict[str, Any]]] = {}
 
     def _need(self, *columns: str) -> None:
         for column in columns:
@@ -206,44 +256,81 @@ class RowEncoder:
             return path, None
         return path, field.to_representation
 
-    def _compile(self) -> Callable[[Row, Any], dict[str, Any]]:
-        """The plan as one function returning one dict literal (as dataclasses and attrs build
-        their methods): a page of 500 rows pays no loop or branch per field. Names and paths are
-        the serializer's and the model's, written with repr(); converters are passed in by name."""
+    def values_encoder(self, names: Sequence[str]) -> Callable[..., dict[str, Any]]:
+        """The plan compiled for rows holding the columns `names` in that order (they may hold
+        others, such as an ordering's keys): `f(values, zone, now)` answers one row's dict.
+        Built once per order of columns."""
+        key = tuple(names)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = self._compile(key)
+        return compiled
+
+    def _compile(self, names: tuple[str, ...]) -> Callable[..., dict[str, Any]]:
+        """The plan as one function unpacking the row into locals and returning one dict literal
+        (as dataclasses and attrs build their methods): a page of 500 rows pays no loop, branch
+        or lookup by name per field. Field names are the serializer's, written with repr();
+        columns become positional locals; converters are passed in by name."""
+        at = {name: i for i, name in enumerate(names)}
+        missing = [column for column in self.columns if column not in at]
+        if missing:
+            raise ImproperlyConfigured(f"rows without the encoder's columns {missing}")
         namespace: dict[str, Any] = {}
-        lines = ["def encode_row(row, zone):", "    return {"]
-        for i, (name, path, convert) in enumerate(self.plan):
-            namespace[f"c{i}"] = convert
-            if path is None and isinstance(convert, _ComputedTime):
+        local = [f"v{i}" for i in range(len(names))]
+        lines = ["def encode_values(row, zone, now):"]
+        if len(names) == 1:
+            lines.append(f"    ({local[0]},) = row")
+        else:
+            lines.append(f"    {', '.join(local)} = row")
+        lines.append("    return {")
+        for i, step in enumerate(self.plan):
+            namespace[f"c{i}"] = step.convert
+            args = ", ".join([local[at[column]] for column in step.columns] + ["now"] * step.clock)
+            convert = step.convert
+            if isinstance(convert, _ComputedTime):
                 value = (
-                    f"(None if (v := c{i}.value(row)) is None "
-                    f"else v if v.tzinfo is zone else c{i}(v, zone))"
+                    f"(None if (t := c{i}.value({args})) is None "
+                    f"else t if t.tzinfo is zone else c{i}(t, zone))"
                 )
-            elif path is None:
-                value = f"c{i}(row)"
+            elif step.computed and step.null_without is not None:
+                value = f"(None if {local[at[step.null_without]]} is None else c{i}({args}))"
+            elif step.computed:
+                value = f"c{i}({args})"
             elif convert is None:
-                value = f"row[{path!r}]"
+                value = args
             elif isinstance(convert, _Time):  # a time already in the zone costs no call
-                value = (
-                    f"(None if (v := row[{path!r}]) is None "
-                    f"else v if v.tzinfo is zone else c{i}(v, zone))"
-                )
+                value = f"(None if {args} is None else {args} if {args}.tzinfo is zone else c{i}({args}, zone))"
             else:
-                value = f"(None if (v := row[{path!r}]) is None else c{i}(v))"
-            lines.append(f"        {name!r}: {value},")
+                value = f"(None if {args} is None else c{i}({args}))"
+            lines.append(f"        {step.name!r}: {value},")
         lines.append("    }")
         exec("\n".join(lines), namespace)  # noqa: S102 - our own source, built above
-        return namespace["encode_row"]
+        return namespace["encode_values"]
 
-    def encode_row(self, row: Row, zone: Any = None) -> dict[str, Any]:
-        """One row as the serializer would answer it (None stays None, as DRF leaves it); times
-        as datetimes in `zone` (default: the current zone)."""
-        return self._encode_row(row, _zone(zone) if self.times else None)
+    def _context(self, zone: Any = None) -> tuple[Any, Any]:
+        return (_zone(zone) if self.times else None, timezone.now() if self.clock else None)
 
-    def encode(self, rows: Iterable[Row]) -> EncodedRows:
-        zone = _zone(None)
-        encode_row = self._encode_row
-        return EncodedRows([encode_row(row, zone) for row in rows])
+    def encode_row(self, row: Row | ValuesRow, zone: Any = None) -> dict[str, Any]:
+        """One row (a mapping of the columns) as the serializer would answer it (None stays
+        None, as DRF leaves it); times as datetimes in `zone` (default: the current zone)."""
+        if isinstance(row, ValuesRow):
+            return self.values_encoder(row.names)(row, *self._context(zone))
+        return self.values_encoder(tuple(row))(tuple(row.values()), *self._context(zone))
+
+    def encode(self, rows: Iterable[Row | ValuesRow]) -> EncodedRows:
+        """Rows of one query (the same columns, in the same order) as the serializer would
+        answer them."""
+        rows = list(rows)
+        if not rows:
+            return EncodedRows()
+        zone, now = self._context()
+        first = rows[0]
+        if isinstance(first, ValuesRow):
+            encode_values = self.values_encoder(first.names)
+            return EncodedRows([encode_values(row, zone, now) for row in rows])
+        mappings = cast("list[Row]", rows)  # one query's rows: all mappings alike
+        encode_values = self.values_encoder(tuple(first))
+        return EncodedRows([encode_values(tuple(row.values()), zone, now) for row in mappings])
 
 
 _ENCODERS: dict[type, RowEncoder] = {}
@@ -257,14 +344,59 @@ def encoder_for(serializer_class: type[serializers.ModelSerializer]) -> RowEncod
     return encoder
 
 
-class PlainValuesIterable(ValuesIterable):
-    """`values()` rows as Django's ValuesIterable makes them (the same dicts, the same database
-    converters), with less Python per row: one dict(zip()) and the few converters a list has
-    (JSON columns, read by orjson: `_fast`), no generator per layer. The list encoder reads
-    pages of up to 500 rows of 50 columns, where Django's per-row machinery cost as much as
-    encoding them."""
+class ValuesRow(tuple):
+    """A `values()` row of PlainValuesIterable: the values in the query's column order, as the
+    database driver made the tuple (read by position, and unpacked by the list encoder at C
+    speed), readable by column name too (`row["id"]`, `row.keys()`, `dict(row)`) as Django's
+    values() dicts are. Iterating it, as any tuple, gives its values. One class per order of
+    columns (values_row_class)."""
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    __slots__ = ()
+    names: tuple[str, ...] = ()
+    positions: dict[str, int] = {}
+
+    def __getitem__(self, key: Any) -> Any:
+        if type(key) is str:
+            return tuple.__getitem__(self, self.positions[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> tuple[str, ...]:
+        return self.names
+
+    def get(self, key: str, default: Any = None) -> Any:
+        at = self.positions.get(key)
+        return default if at is None else tuple.__getitem__(self, at)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(zip(self.names, self, strict=True))
+
+
+_ROW_CLASSES: dict[tuple[str, ...], type[ValuesRow]] = {}
+
+
+def values_row_class(names: Sequence[str]) -> type[ValuesRow]:
+    """The ValuesRow class of rows holding `names` in that order (made once per order)."""
+    key = tuple(names)
+    row_class = _ROW_CLASSES.get(key)
+    if row_class is None:
+        positions = {name: i for i, name in enumerate(key)}
+        row_class = type(
+            "ValuesRow", (ValuesRow,), {"__slots__": (), "names": key, "positions": positions}
+        )
+        _ROW_CLASSES[key] = row_class
+    return row_class
+
+
+class PlainValuesIterable(ValuesIterable):
+    """`values()` rows with the values Django's ValuesIterable gives (the same database
+    converters), as ValuesRow tuples rather than dicts: the tuple the driver made is kept, so a
+    row costs one small object and, where a JSON column is not null, its converter (orjson:
+    `_fast`). The list encoder reads pages of up to 500 rows of 50 columns, where building a dict
+    per row cost about as much as encoding it."""
+
+    json_as_text = False
+
+    def __iter__(self) -> Iterator[Any]:
         queryset = self.queryset
         query = queryset.query
         compiler = query.get_compiler(queryset.db)
@@ -276,42 +408,64 @@ class PlainValuesIterable(ValuesIterable):
             MULTI, chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size
         )
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        row_class = values_row_class(names)
         if compiler.has_composite_fields(fields):  # tuples of columns: Django's own way
             for row in compiler.results_iter(results):
-                yield dict(zip(names, row, strict=True))
+                yield row_class(row)
             return
         connection = compiler.connection
         converting = []
         for pos, (converters, expression) in compiler.get_converters(fields).items():
-            fast = [_fast(converter) for converter in converters]
+            # JSON text is passed on as it is only from PostgreSQL, whose jsonb is valid JSON.
+            as_text = self.json_as_text and connection.vendor == "postgresql"
+            fast = [_fast(converter, as_text=as_text) for converter in converters]
             # Converters that answer None for None (the JSON columns'): a NULL skips them.
             null_as_is = all(getattr(converter, "null_as_is", False) for converter in fast)
-            converting.append((names[pos], fast, expression, null_as_is))
+            converting.append((pos, fast, expression, null_as_is))
+        if not converting:
+            for chunk in results:
+                yield from map(row_class, chunk)
+            return
         for chunk in results:
             for values in chunk:
-                row = dict(zip(names, values, strict=True))
-                for name, converters, expression, null_as_is in converting:
-                    value = row[name]
+                changed = None
+                for pos, converters, expression, null_as_is in converting:
+                    value = values[pos]
                     if value is None and null_as_is:
                         continue
                     for converter in converters:
                         value = converter(value, expression, connection)
-                    row[name] = value
-                yield row
+                    if changed is None:
+                        changed = list(values)
+                    changed[pos] = value
+                yield row_class(values if changed is None else changed)
 
 
 _LONG_DIGITS = re.compile(r"\d{19}")
 
 
-def _fast(converter: Callable[..., Any]) -> Callable[..., Any]:
+def _fast(converter: Callable[..., Any], *, as_text: bool = False) -> Callable[..., Any]:
     """A JSONField's converter (json.loads of the text PostgreSQL sends) as orjson.loads, which
     answers the same values several times faster. What orjson reads otherwise goes through the
     field as before: a text with 19 digits in a row (orjson makes an integer past 64 bits a
-    float), one orjson refuses (a lone surrogate), and a field with its own decoder."""
+    float), one orjson refuses (a lone surrogate), and a field with its own decoder.
+
+    `as_text`: not read at all, but kept as the JSON text PostgreSQL sent, in an orjson.Fragment,
+    which orjson writes into a response as it is (see JsonTextValuesIterable)."""
     if getattr(converter, "__func__", None) is not JSONField.from_db_value:
         return converter
     if getattr(converter.__self__, "decoder", None) is not None:  # type: ignore[attr-defined]
         return converter
+
+    if as_text:
+
+        def from_db_text(value: Any, expression: Any, connection: Any) -> Any:
+            if isinstance(value, str):
+                return orjson.Fragment(value)
+            return converter(value, expression, connection)  # pragma: no cover - jsonb is text
+
+        from_db_text.null_as_is = True  # type: ignore[attr-defined]  # None answers None
+        return from_db_text
 
     def from_db_value(value: Any, expression: Any, connection: Any) -> Any:
         if value is None:
@@ -327,8 +481,19 @@ def _fast(converter: Callable[..., Any]) -> Callable[..., Any]:
     return from_db_value
 
 
-def plain_values(queryset: QuerySet[Any]) -> QuerySet[Any]:
-    """A `values()` query read through PlainValuesIterable (the same rows, faster)."""
+class JsonTextValuesIterable(PlainValuesIterable):
+    """PlainValuesIterable whose JSON columns are the JSON text PostgreSQL sent (jsonb's own
+    output, always valid JSON), in an orjson.Fragment, never parsed into Python values and
+    written again: for rows that go straight to the API's renderer (core.api.renderers), which
+    writes a Fragment as it is (and reads it back where DRF's own renderer writes, for an
+    indented answer). The values are the same JSON; integers of any size stay exact."""
+
+    json_as_text = True
+
+
+def plain_values(queryset: QuerySet[Any], *, json_as_text: bool = False) -> QuerySet[Any]:
+    """A `values()` query read through PlainValuesIterable (the same rows, faster); with
+    `json_as_text`, its JSON columns as the text PostgreSQL sent (JsonTextValuesIterable)."""
     queryset = queryset._chain()  # type: ignore[attr-defined]
-    queryset._iterable_class = PlainValuesIterable
+    queryset._iterable_class = JsonTextValuesIterable if json_as_text else PlainValuesIterable
     return queryset

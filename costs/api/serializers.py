@@ -24,7 +24,7 @@ class CostAnomalySerializer(serializers.ModelSerializer):
         choices=AnomalySeverity.choices, allow_null=True, read_only=True
     )
     computed_columns = {  # lists encode values() rows (core.api.encoder)
-        "feedback": Computed(needs=("feedback",), value=lambda row: row["feedback"] or None),
+        "feedback": Computed(needs=("feedback",), value=lambda feedback: feedback or None),
     }
 
     class Meta:

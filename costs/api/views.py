@@ -39,6 +39,7 @@ class CostAnomalyViewSet(EncodedListMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = CostAnomalyFilterSet
     permission_classes = [IsAuthenticated, TokenScopePermission, HasModelPermission]
     write_permission = "costs.send_anomaly_feedback"
+    json_as_text = False  # list() reads each row's root causes to redact them
 
     def get_queryset(self) -> QuerySet[CostAnomaly]:
         return anomaly_list_for_user(user=self.request.user).select_related("payer")

@@ -18,14 +18,15 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.api.pagination import KeysetPagination, counted
 from core.keyset import count_capped, keys_of, row_bound, with_key_columns
+from findings.models import Finding
 
 Position = tuple[datetime, int]
 
 
 def _position(row: Any) -> Position:
-    if isinstance(row, dict):
-        return (row["updated_at"], row["id"])
-    return (row.updated_at, row.pk)
+    if isinstance(row, Finding):
+        return (row.updated_at, row.pk)
+    return (row["updated_at"], row["id"])  # a values() row (a dict, or a ValuesRow)
 
 
 def cursor_encode(position: Position) -> str:

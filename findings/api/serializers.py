@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -94,24 +95,28 @@ class VulnerabilitySerializer(BlankChoicesModelSerializer):
         return instance.finding.type.lower()
 
 
+_VULNERABILITY_COLUMNS = tuple(f"vulnerability__{name}" for name in VULNERABILITY_FIELDS)
+
+
 @cache
-def _vulnerability_encoder() -> RowEncoder:
-    return RowEncoder(
+def _vulnerability_values() -> Callable[..., dict[str, Any]]:
+    """VulnerabilitySerializer's columns (as the list's rows name them) to its fields."""
+    encoder = RowEncoder(
         VulnerabilitySerializer,
         prefix="vulnerability__",
         exclude=("vulnerability_type", "inspector_score"),
     )
+    return encoder.values_encoder(_VULNERABILITY_COLUMNS)
 
 
-def _vulnerability_row(row: Mapping[str, Any]) -> dict[str, Any] | None:
-    """`vulnerability` of a list row (core.api.encoder): what VulnerabilitySerializer answers."""
-    if row["vulnerability__finding"] is None:
-        return None
-    score = row["severity_score"]
+def _vulnerability_row(finding_type: str, score: float | None, *columns: Any) -> dict[str, Any]:
+    """`vulnerability` of a list row that has one (core.api.encoder; null otherwise): what
+    VulnerabilitySerializer answers. The arguments are the columns of
+    `computed_columns["vulnerability"].needs`, in its order."""
     return {
-        "vulnerability_type": row["type"].lower(),
+        "vulnerability_type": finding_type.lower(),
         "inspector_score": None if score is None else float(score),
-        **_vulnerability_encoder().encode_row(row),
+        **_vulnerability_values()(columns, None, None),
     }
 
 
@@ -122,10 +127,9 @@ def _time(value: Any) -> str | None:
     return None if value is None else _TIME.to_representation(value)
 
 
-def _breached(row: Mapping[str, Any]) -> bool:
+def _breached(due: datetime | None, now: datetime) -> bool:
     """`sla_breached` of a list row: its sla_due is before now (null: never breached)."""
-    due = row["sla_due"]
-    return due is not None and due < timezone.now()
+    return due is not None and due < now
 
 
 def _sla(instance: Finding) -> tuple[Any, bool]:
@@ -147,23 +151,19 @@ class FindingSerializer(serializers.ModelSerializer):
     computed_columns = {
         "console_url": Computed(
             needs=("source", "region", "source_id"),
-            value=lambda row: console_url(
-                source=row["source"], region=row["region"], source_id=row["source_id"]
+            value=lambda source, region, source_id: console_url(
+                source=source, region=region, source_id=source_id
             ),
         ),
         # sla_due is annotated by findings.governance.sla.with_sla_due (the list's queryset), a
         # time written as DRF writes one; breached is due before now (with_sla's rule), told here
         # rather than by a second CASE in every row of the SQL.
-        "sla_due": Computed(needs=("sla_due",), value=lambda row: row["sla_due"], time=True),
-        "sla_breached": Computed(needs=("sla_due",), value=_breached),
+        "sla_due": Computed(needs=("sla_due",), value=lambda due: due, time=True),
+        "sla_breached": Computed(needs=("sla_due",), value=_breached, clock=True),
         "vulnerability": Computed(
-            needs=(
-                "type",
-                "severity_score",
-                "vulnerability__finding",
-                *(f"vulnerability__{name}" for name in VULNERABILITY_FIELDS),
-            ),
+            needs=("type", "severity_score", *_VULNERABILITY_COLUMNS),
             value=_vulnerability_row,
+            null_without="vulnerability__finding",  # no FindingVulnerability row
         ),
     }
 

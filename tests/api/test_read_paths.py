@@ -87,7 +87,11 @@ def test_plain_values_rows_equal_djangos(store, account_a) -> None:
     django_rows = list(with_sla(Finding.objects.order_by("id")).values(*columns))
     fast = plain_values(with_sla(Finding.objects.order_by("id")).values(*columns))
     assert fast._iterable_class is PlainValuesIterable
-    assert list(fast) == django_rows
+    rows = list(fast)
+    assert [dict(row) for row in rows] == django_rows
+    # Tuples of the values in Django's column order, read by name as its dicts are.
+    assert [tuple(row) for row in rows] == [tuple(row.values()) for row in django_rows]
+    assert rows[1]["title"] == "plain" and rows[1].get("nope", 7) == 7
     (row,) = fast.filter(pk=f.pk)
     assert row["vulnerability__packages"][0]["n"] == 2**70
 

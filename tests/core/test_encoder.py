@@ -100,6 +100,47 @@ def test_findings_encode_as_the_serializer_answers(varied):
     assert any(row["assignee"] == "dana" for row in encoded)
 
 
+def test_rows_read_by_the_api_list_encode_as_the_serializer_answers(varied):
+    """The API list's own read: ValuesRow tuples, JSON columns kept as PostgreSQL's text."""
+    from core.api.encoder import ValuesRow, plain_values
+
+    encoder = RowEncoder(FindingSerializer)
+    rows = list(
+        plain_values(
+            with_sla(Finding.objects.all()).order_by("pk").values(*encoder.columns, "updated_at"),
+            json_as_text=True,
+        )
+    )
+    assert all(isinstance(row, ValuesRow) for row in rows)
+    encoded = as_written(encoder.encode(rows))
+    assert encoded == as_json(FindingSerializer(Finding.objects.order_by("pk"), many=True).data)
+    assert encoded[2]["vulnerability"]["resource_tags"] == {"team": HOSTILE}
+
+
+def test_json_text_is_written_as_it_is_and_stays_valid_json(alice, store, account_a):
+    """A JSON column goes from PostgreSQL into the answer as its text: hostile strings stay
+    escaped JSON strings, an integer past 64 bits stays exact, and an indented answer (the
+    browsable API's) reads the same."""
+    f = store(account_a, source="inspector", type="PACKAGE_VULNERABILITY")
+    FindingVulnerability.objects.create(
+        finding=f,
+        packages=[
+            {"name": HOSTILE, "n": 2**70, "x": [1.5, None, True, {"</script>": r"\u0000 \ \n"}]}
+        ],
+        resource_tags={"team": HOSTILE, '"quoted key"': "v"},
+    )
+    client = bearer_client(alice)
+    response = client.get("/api/v1/findings/")
+    body = json.loads(response.content)
+    vulnerability = body["results"][0]["vulnerability"]
+    assert vulnerability["packages"] == [
+        {"name": HOSTILE, "n": 2**70, "x": [1.5, None, True, {"</script>": r"\u0000 \ \n"}]}
+    ]
+    assert vulnerability["resource_tags"] == {"team": HOSTILE, '"quoted key"': "v"}
+    indented = client.get("/api/v1/findings/", HTTP_ACCEPT="application/json; indent=2")
+    assert json.loads(indented.content) == body
+
+
 def test_times_follow_the_active_zone_as_drf_does(varied):
     with dj_timezone.override("Asia/Kolkata"):
         encoded, serialized = both(FindingSerializer, with_sla(Finding.objects.all()))
