@@ -12,8 +12,8 @@ logged-in session):
 - every API list (findings/ first page, each filter including `q`, each ordering, the change feed,
   and principals/, collection-runs/, cost-anomalies/, budgets/, accounts/): p95, and the time over
   the SQL the view ran (the view's time less the same statements re-run through connection.cursor);
-- a page reached by following `next` 1,000 times against the first page;
-- the cost of each extra object (page_size 500 against 50);
+- a page reached by following `next` 1,000 times against the first page (requested in turn);
+- the cost of each extra object (page_size 500 against 50, requested in turn);
 - the HTML findings page, and the overview, categories, Macie, users and Inspector report pages
   (and their API twins): p95 and payload; the Macie and Inspector report pages computed afresh
   (their cache bypassed), as read after a collection and after a triage of one finding;
@@ -343,14 +343,14 @@ def deep_figures(api: Client, *, repeat: int, quick: bool) -> list[Row]:
     rows = []
     for what, first in lists if not quick else lists[:2]:
         deep, followed = _follow(api, first, depth)
-        first_p95 = _p95(_times(api, first, repeat))
-        deep_p95 = _p95(_times(api, deep, repeat))
+        first_times, deep_times = _in_turn(api, first, deep, repeat)
+        first_p95, deep_p95 = _p95(first_times), _p95(deep_times)
         ratio = deep_p95 / first_p95
         rows.append(
             _row(
                 f"{what} after {followed:,} x next",
                 f"p95 {deep_p95:.1f} ms",
-                f"first page {first_p95:.1f} ms",
+                f"first page {first_p95:.1f} ms (in turn)",
                 ratio,
                 f"<= {DEEP_RATIO}x the first page",
                 ratio <= DEEP_RATIO,
@@ -359,15 +359,34 @@ def deep_figures(api: Client, *, repeat: int, quick: bool) -> list[Row]:
     return rows
 
 
+def _in_turn(
+    client: Client, first: str, second: str, repeat: int
+) -> tuple[list[float], list[float]]:
+    """Wall times (ms) of `repeat` requests of each URL after a warm-up, the two requested in
+    turn, so that a drift of the machine (another process, PostgreSQL's autovacuum) weighs on
+    both alike rather than on whichever was measured second."""
+    _get(client, first), _get(client, second)
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for url, out in zip((first, second), times, strict=True):
+            started = time.perf_counter()
+            _get(client, url)
+            out.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 def per_object_figure(api: Client, *, repeat: int) -> list[Row]:
-    small = statistics.median(_times(api, f"{API}findings/?page_size=50", repeat))
-    large = statistics.median(_times(api, f"{API}findings/?page_size=500", repeat))
+    """The medians' difference per extra object, the two page sizes requested in turn."""
+    smalls, larges = _in_turn(
+        api, f"{API}findings/?page_size=50", f"{API}findings/?page_size=500", 2 * repeat
+    )
+    small, large = statistics.median(smalls), statistics.median(larges)
     each = (large - small) / 450 * 1000
     return [
         _row(
             "each extra object (page_size 500 vs 50)",
             f"{each:.1f} us",
-            f"page of 50: {small:.1f} ms, of 500: {large:.1f} ms",
+            f"page of 50: {small:.1f} ms, of 500: {large:.1f} ms (in turn)",
             None,
             f"<= {PER_OBJECT_US:.0f} us",
             each <= PER_OBJECT_US,
