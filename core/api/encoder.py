@@ -307,15 +307,9 @@ class RowEncoder:
         exec("\n".join(lines), namespace)  # noqa: S102 - our own source, built above
         return namespace["encode_values"]
 
-    def _context(self, zone: Any = None) -> tuple[Any, Any]:
-        return (_zone(zone) if self.times else None, timezone.now() if self.clock else None)
-
-    def encode_row(self, row: Row | ValuesRow, zone: Any = None) -> dict[str, Any]:
-        """One row (a mapping of the columns) as the serializer would answer it (None stays
-        None, as DRF leaves it); times as datetimes in `zone` (default: the current zone)."""
-        if isinstance(row, ValuesRow):
-            return self.values_encoder(row.names)(row, *self._context(zone))
-        return self.values_encoder(tuple(row))(tuple(row.values()), *self._context(zone))
+    def _context(self) -> tuple[Any, Any]:
+        """The page's zone (when a field is a time) and instant (when a field reads the clock)."""
+        return (_zone(None) if self.times else None, timezone.now() if self.clock else None)
 
     def encode(self, rows: Iterable[Row | ValuesRow]) -> EncodedRows:
         """Rows of one query (the same columns, in the same order) as the serializer would
@@ -366,9 +360,6 @@ class ValuesRow(tuple):
     def get(self, key: str, default: Any = None) -> Any:
         at = self.positions.get(key)
         return default if at is None else tuple.__getitem__(self, at)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(zip(self.names, self, strict=True))
 
 
 _ROW_CLASSES: dict[tuple[str, ...], type[ValuesRow]] = {}
