@@ -616,9 +616,10 @@ def prepare(n: int) -> tuple[Any, str]:
     _rollups()
     _raise_rate_limit()
     people = _people()
-    from config.heap import freeze_startup_heap
+    from config.heap import freeze_after_requests, freeze_startup_heap
 
     freeze_startup_heap()  # as config.wsgi does in each server worker
+    freeze_after_requests()
     return people
 
 

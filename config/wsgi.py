@@ -19,6 +19,7 @@ if errors := startup_errors():
         "Watchpost refuses to start: " + " ".join(f"{e.msg} {e.hint} ({e.id})" for e in errors)
     )
 
-from config.heap import freeze_startup_heap  # noqa: E402
+from config.heap import freeze_after_requests, freeze_startup_heap  # noqa: E402
 
 freeze_startup_heap()  # no 90 ms full collection of the start-up heap in a request (config.heap)
+freeze_after_requests()  # nor of what the first requests leave behind

@@ -105,3 +105,57 @@ def test_the_wsgi_application_freezes_its_start_up_heap() -> None:
     assert result.returncode == 0, result.stderr
     frozen, plotly, views = result.stdout.split()
     assert int(frozen) > 50_000 and plotly == views == "True"
+
+
+def test_the_wsgi_application_freezes_again_once_warmed_up() -> None:
+    """config.heap.freeze_after_requests: what a worker's first requests leave alive (lazy
+    imports, compiled queries, caches) is frozen after its 100th and 1,000th requests, between
+    requests, and not in between: full collections then walk only what requests make."""
+    script = "\n".join(
+        [
+            "import gc, config.wsgi",
+            "from django.test import Client",
+            "client, seen = Client(), {}",
+            "for served in range(1, 1001):",
+            "    assert client.get('/').status_code == 302",  # to the login page: no database
+            "    if served in (1, 99, 100, 999, 1000):",
+            "        seen[served] = gc.get_freeze_count()",
+            "print(*seen.values())",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=os.environ.copy(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    first, before_100, at_100, before_1000, at_1000 = map(int, result.stdout.split())
+    # Frozen objects can still die (the count then drops by them); only a freeze adds many.
+    assert before_100 <= first and at_100 > before_100 + 1_000
+    assert before_1000 <= at_100 and at_1000 > before_1000
+
+
+def test_the_warm_up_freeze_stops_after_its_last_threshold() -> None:
+    import gc
+
+    from django.core.signals import request_finished
+
+    from config.heap import freeze_after_requests
+
+    gc.unfreeze()
+    receiver = freeze_after_requests((2, 3))
+    try:
+        request_finished.send(sender=None)
+        assert gc.get_freeze_count() == 0 and receiver.served == 1
+        request_finished.send(sender=None)
+        assert gc.get_freeze_count() > 1_000 and receiver.pending == [3]
+        request_finished.send(sender=None)
+        request_finished.send(sender=None)
+        assert receiver.pending == [] and receiver.served == 3  # disconnected after the 3rd
+        assert not request_finished.disconnect(receiver)
+    finally:
+        request_finished.disconnect(receiver)
+        gc.unfreeze()  # the test process keeps no frozen heap of its own
