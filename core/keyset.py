@@ -381,10 +381,13 @@ def keyset_page(queryset: QuerySet[Any], *, cursor: str | None, size: int) -> Ke
     else:
         ordered = queryset.order_by(*(key.order(reverse=reverse) for key in keys))
         if values is not None:
-            ordered = ordered.filter(_after(keys, values, reverse=reverse))
+            # The row comparison where it is valid (it selects exactly _after's rows, and is the
+            # form an index range starts from), else the OR: not both, which cost each deep page
+            # building, compiling and planning three redundant conditions.
             bound = row_bound(queryset, keys, values, reverse=reverse)
-            if bound is not None:
-                ordered = ordered.filter(bound)
+            ordered = ordered.filter(
+                bound if bound is not None else _after(keys, values, reverse=reverse)
+            )
         rows = list(ordered[: size + 1])
     more = len(rows) > size
     rows = rows[:size]

@@ -81,13 +81,15 @@ class FindingPagination(KeysetPagination):
             ordered = with_key_columns(ordered, keys_of(ordered))
         if position is not None:
             moment, pk = position
-            ordered = ordered.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=pk))
-            # The same rows as `(updated_at, id) > (moment, pk)`, which PostgreSQL reads from the
-            # (updated_at, id) index starting at the position; the OR alone starts it at
-            # `updated_at >= updated_since` and filters every row before the position.
+            # `(updated_at, id) > (moment, pk)`, which PostgreSQL reads from the (updated_at, id)
+            # index starting at the position; the OR (where the row comparison is not valid)
+            # selects the same rows, but starts the index at `updated_at >= updated_since`.
             bound = row_bound(ordered, keys_of(ordered), [moment, pk], reverse=False)
-            if bound is not None:
-                ordered = ordered.filter(bound)
+            ordered = ordered.filter(
+                bound
+                if bound is not None
+                else Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=pk)
+            )
         rows = list(ordered[: size + 1])
         more, rows = len(rows) > size, rows[:size]
         if position is None and not more:  # every change is on this page: no count to make

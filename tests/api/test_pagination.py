@@ -181,3 +181,18 @@ def test_bob_pages_only_through_his_accounts(bob, many):
 def test_charlie_pages_through_nothing(charlie, many):
     body = bearer_client(charlie).get(LIST).json()
     assert body["results"] == [] and body["count"] == 0 and body["next"] is None
+
+
+def test_a_cursor_page_filters_by_one_row_comparison(alice, many):
+    """Past the first page, the position is `(updated_at, id) < (x, y)` alone, the form an index
+    range starts from: not also the OR of the same rows and a bound on the first key."""
+    client = bearer_client(alice)
+    url = client.get(LIST, {"page_size": 5}).json()["next"]
+    feed = client.get(LIST, {"updated_since": "2000-01-01", "page_size": 5}).json()["next"]
+    for page, sign in ((url, "<"), (feed, ">")):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page).status_code == 200
+        (rows,) = [q["sql"] for q in queries if '"findings_finding"."title"' in q["sql"]]
+        where = rows[rows.index(" WHERE ") :]
+        assert f'("findings_finding"."updated_at", "findings_finding"."id") {sign} (' in where
+        assert " OR " not in where
