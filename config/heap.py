@@ -69,5 +69,6 @@ def freeze_after_requests(after: Sequence[int] = AFTER_REQUESTS) -> _FreezeAfter
     (counted by Django's request_finished); returns the receiver (held strongly by the signal
     until its last threshold)."""
     receiver = _FreezeAfterRequests(after)
-    request_finished.connect(receiver, weak=False)
+    if receiver.pending:  # no thresholds: nothing to count
+        request_finished.connect(receiver, weak=False)
     return receiver

@@ -156,6 +156,7 @@ def test_the_warm_up_freeze_stops_after_its_last_threshold() -> None:
         request_finished.send(sender=None)
         assert receiver.pending == [] and receiver.served == 3  # disconnected after the 3rd
         assert not request_finished.disconnect(receiver)
+        assert not request_finished.disconnect(freeze_after_requests(()))  # none: not connected
     finally:
         request_finished.disconnect(receiver)
         gc.unfreeze()  # the test process keeps no frozen heap of its own
