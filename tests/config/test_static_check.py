@@ -18,6 +18,21 @@ from django.core.management.base import SystemCheckError
 
 from tests.config.test_settings import PRODUCTION_ENV, ROOT
 
+
+def run_python(
+    script: str, *, env: dict[str, str] | None = None, timeout: int = 120
+) -> subprocess.CompletedProcess[str]:
+    """`script` in a fresh Python process of the project (a server worker's start, unshared)."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        env=os.environ.copy() if env is None else env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 MANIFEST_STORAGE = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -74,14 +89,7 @@ def test_gunicorns_import_of_the_wsgi_module_fails_with_the_message(tmp_path: Pa
     )
     env.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="never_collected")
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(ROOT)])
-    result = subprocess.run(
-        [sys.executable, "-c", "import config.wsgi"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_python("import config.wsgi", env=env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "collectstatic" in result.stderr
@@ -94,14 +102,7 @@ def test_the_wsgi_application_freezes_its_start_up_heap() -> None:
         "import gc, sys; import config.wsgi; "
         "print(gc.get_freeze_count(), 'plotly' in sys.modules, 'findings.views' in sys.modules)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        env=os.environ.copy(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_python(script)
     assert result.returncode == 0, result.stderr
     frozen, plotly, views = result.stdout.split()
     assert int(frozen) > 50_000 and plotly == views == "True"
@@ -123,14 +124,7 @@ def test_the_wsgi_application_freezes_again_once_warmed_up() -> None:
             "print(*seen.values())",
         ]
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        env=os.environ.copy(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_python(script, timeout=300)
     assert result.returncode == 0, result.stderr
     first, before_100, at_100, before_1000, at_1000 = map(int, result.stdout.split())
     # Frozen objects can still die (the count then drops by them); only a freeze adds many.
